@@ -1,0 +1,1 @@
+"""Carebot: the care hub and the shared Python code behind the Rasa assistant."""

@@ -1,0 +1,601 @@
+"""`SqlCrm`: the demo CRM on SQLAlchemy 2 (SQLite or PostgreSQL).
+
+    crm = SqlCrm("sqlite:///var/crm.db")                 # file
+    crm = SqlCrm("sqlite://")                            # in memory (one shared connection)
+    crm = SqlCrm("postgresql+psycopg://user@host/db")    # PostgreSQL
+
+The engine is created in the constructor (nothing connects before the first
+call). Connection failures and other operational errors surface as
+`CrmUnavailable`; other database errors as `CrmError`. Every public method
+runs in its own short transaction, so one instance can be shared by threads.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import create_engine, delete, event, func, select, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from bot.crm import records as r
+from bot.crm.interface import (
+    CrmError,
+    CrmUnavailable,
+    DisputeNotAllowed,
+    InvalidRequest,
+    NotFound,
+    ReturnNotAllowed,
+    format_phone,
+    normalize_email,
+    normalize_order_id,
+    phone_digits,
+    to_money,
+)
+from bot.crm.tables import (
+    ALL_TABLES,
+    Base,
+    CallbackRow,
+    CustomerRow,
+    DisputeRow,
+    InvoiceRow,
+    OrderLineRow,
+    OrderRow,
+    ReturnRow,
+    SubscriptionRow,
+    TicketRow,
+)
+
+log = logging.getLogger("bot.crm")
+
+CHARGE_LOOKBACK_DAYS = 120
+_REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I: easy to read out on the phone
+_STOPWORDS = {"the", "my", "a", "an", "this", "that", "of", "those", "these"}
+_NOT_DELIVERED = {"processing", "shipped", "delayed", "exception", "lost"}
+
+
+def new_reference(prefix: str, length: int = 6) -> str:
+    return f"{prefix}-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(length))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _redact(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only used in messages
+        return "<invalid url>"
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError as exc:
+        raise CrmError(f"invalid CRM database URL: {exc}") from exc
+    kwargs: dict = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        if parsed.database in (None, "", ":memory:"):
+            kwargs["poolclass"] = StaticPool  # one shared in-memory database
+    else:
+        kwargs["pool_pre_ping"] = True
+        if parsed.get_backend_name() == "postgresql":
+            kwargs["connect_args"] = {"connect_timeout": 5}
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ImportError, sa_exc.NoSuchModuleError, sa_exc.ArgumentError) as exc:
+        raise CrmError(f"cannot use CRM database URL {_redact(url)}: {exc}") from exc
+    if parsed.get_backend_name() == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    return engine
+
+
+def _tokens(text_: str) -> tuple[str, ...]:
+    cleaned = re.sub(r"[^a-z0-9 ]", " ", text_.lower().replace("'", "").replace("-", " "))
+    words = [w for w in cleaned.split() if w not in _STOPWORDS]
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+
+
+def match_lines(lines: list, product: str) -> list:
+    """Order lines meaning `product`: exact name/SKU, else all query words in the
+    name ("kettle", "mugs", "espresso machine"), else the whole name in the query."""
+    wanted = _tokens(product)
+    if not wanted:
+        return []
+    exact = [line for line in lines if _tokens(line.product) == wanted or line.sku.lower() == product.strip().lower()]
+    if exact:
+        return exact
+    inside = [line for line in lines if set(wanted) <= set(_tokens(line.product))]
+    if inside:
+        return inside
+    return [line for line in lines if set(_tokens(line.product)) <= set(wanted)]
+
+
+class SqlCrm:
+    """The demo CRM. Implements `bot.crm.interface.Crm`."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        return_window_days: int = 30,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        self.url = url
+        self.return_window_days = return_window_days
+        self._clock = clock or _utcnow
+        self.engine = _make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"SqlCrm({_redact(self.url)!r})"
+
+    # ------------------------------------------------------------ plumbing
+    def now(self) -> datetime:
+        value = self._clock()
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+    def today(self) -> date:
+        return self.now().astimezone(timezone.utc).date()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction; database failures are translated into CRM errors."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except CrmError:
+            raise
+        except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
+            log.warning("crm backend unavailable", extra={"crm_url": _redact(self.url), "error": str(exc)[:500]})
+            raise CrmUnavailable(f"CRM database unavailable: {str(exc).splitlines()[0][:300]}") from exc
+        except sa_exc.DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise CrmUnavailable(f"CRM database connection lost: {str(exc).splitlines()[0][:300]}") from exc
+            log.error("crm database error", extra={"error": str(exc)[:500]})
+            raise CrmError(f"CRM database error: {str(exc).splitlines()[0][:300]}") from exc
+        except sa_exc.SQLAlchemyError as exc:
+            raise CrmError(f"CRM error: {exc}") from exc
+
+    def create_schema(self) -> None:
+        """Create missing tables (existing ones are left alone)."""
+        with self.session() as session:
+            Base.metadata.create_all(session.connection())
+
+    def drop_schema(self) -> None:
+        with self.session() as session:
+            Base.metadata.drop_all(session.connection())
+
+    def ping(self) -> None:
+        with self.session() as session:
+            session.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, e.g. {"customers": 60, "orders": 300, ...}."""
+        with self.session() as session:
+            return {
+                table.__tablename__.removeprefix("crm_"): session.scalar(select(func.count()).select_from(table))
+                for table in reversed(ALL_TABLES)
+            }
+
+    def has_data(self) -> bool:
+        with self.session() as session:
+            return session.scalar(select(func.count()).select_from(CustomerRow)) > 0
+
+    def delete_all(self) -> None:
+        """Empty every CRM table (schema stays)."""
+        with self.session() as session:
+            for table in ALL_TABLES:
+                session.execute(delete(table))
+
+    # ------------------------------------------------------------ conversion
+    @staticmethod
+    def _customer(row: CustomerRow) -> r.Customer:
+        return r.Customer(
+            customer_id=row.id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+            phone=row.phone,
+            tier=row.tier,
+            address=r.Address(row.street, row.city, row.state, row.postal_code),
+            payment_method=row.payment_method,
+            customer_since=row.created_at,
+        )
+
+    def _order(self, row: OrderRow) -> r.Order:
+        status = row.status
+        if status == "shipped" and row.expected_delivery and row.expected_delivery < self.today():
+            status = "delayed"  # the data was seeded a while ago: time moved on
+        shipment = None
+        if row.carrier and row.shipped_at and row.expected_delivery:
+            shipment = r.Shipment(
+                carrier=row.carrier,
+                tracking_number=row.tracking_number or "",
+                shipped_at=row.shipped_at,
+                expected_delivery=row.expected_delivery,
+                delivered_at=row.delivered_at,
+                status_note=row.status_note,
+            )
+        return_by = None
+        if status == "delivered" and row.delivered_at:
+            return_by = row.delivered_at.date() + timedelta(days=self.return_window_days)
+        return r.Order(
+            order_id=row.id,
+            customer_id=row.customer_id,
+            status=status,
+            placed_at=row.placed_at,
+            lines=tuple(
+                r.OrderLine(
+                    sku=line.sku,
+                    product=line.product,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    returned=line.return_case is not None,
+                )
+                for line in row.lines
+            ),
+            shipping_fee=row.shipping_fee,
+            total=row.total,
+            ship_to=row.ship_to,
+            shipment=shipment,
+            cancelled_at=row.cancelled_at,
+            return_by=return_by,
+        )
+
+    @staticmethod
+    def _invoice(row: InvoiceRow) -> r.Invoice:
+        return r.Invoice(
+            invoice_id=row.id,
+            customer_id=row.customer_id,
+            amount=row.amount,
+            currency=row.currency,
+            issued_at=row.issued_at,
+            status=row.status,
+            description=row.description,
+            payment_method=row.payment_method,
+            order_id=row.order_id,
+            subscription_id=row.subscription_id,
+        )
+
+    @staticmethod
+    def _subscription(row: SubscriptionRow) -> r.Subscription:
+        return r.Subscription(
+            subscription_id=row.id,
+            customer_id=row.customer_id,
+            plan=row.plan,
+            price=row.price,
+            status=row.status,
+            started_at=row.started_at,
+            next_delivery=row.next_delivery,
+            paused_until=row.paused_until,
+            cancelled_at=row.cancelled_at,
+        )
+
+    @staticmethod
+    def _return(row: ReturnRow) -> r.ReturnCase:
+        return r.ReturnCase(
+            reference=row.reference,
+            order_id=row.order_id,
+            customer_id=row.customer_id,
+            product=row.product,
+            sku=row.sku,
+            quantity=row.quantity,
+            reason=row.reason,
+            status=row.status,
+            refund_amount=row.refund_amount,
+            created_at=row.created_at,
+        )
+
+    @staticmethod
+    def _ticket(row: TicketRow) -> r.Ticket:
+        return r.Ticket(
+            ticket_id=row.id,
+            subject=row.subject,
+            category=row.category,
+            status=row.status,
+            channel=row.channel,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            customer_id=row.customer_id,
+        )
+
+    @staticmethod
+    def _order_query():
+        return select(OrderRow).options(selectinload(OrderRow.lines).selectinload(OrderLineRow.return_case))
+
+    @staticmethod
+    def _cid(customer_id: str | None) -> str:
+        return str(customer_id or "").strip().upper()
+
+    @staticmethod
+    def _required_text(value: str | None, what: str, limit: int) -> str:
+        cleaned = " ".join(str(value or "").split())
+        if not cleaned:
+            raise InvalidRequest(f"{what} is required")
+        return cleaned[:limit]
+
+    # ------------------------------------------------------------ look-ups
+    def find_customer(
+        self, *, email: str | None = None, phone: str | None = None, customer_id: str | None = None
+    ) -> r.Customer | None:
+        email_key = normalize_email(email)
+        phone_given = bool(phone and str(phone).strip())
+        id_key = self._cid(customer_id)
+        if not (email_key or phone_given or id_key):
+            raise InvalidRequest("find_customer needs an email, a phone or a customer_id")
+        query = select(CustomerRow)
+        if email_key:
+            query = query.where(CustomerRow.email == email_key)
+        if phone_given:
+            digits = phone_digits(phone)
+            if digits is None:
+                return None
+            query = query.where(CustomerRow.phone_digits == digits)
+        if id_key:
+            query = query.where(CustomerRow.id == id_key)
+        with self.session() as session:
+            row = session.scalars(query.order_by(CustomerRow.id).limit(1)).first()
+            return self._customer(row) if row else None
+
+    def get_order(self, order_id: str) -> r.Order | None:
+        key = normalize_order_id(order_id)
+        if key is None:
+            return None
+        with self.session() as session:
+            row = session.scalars(self._order_query().where(OrderRow.id == key)).first()
+            return self._order(row) if row else None
+
+    def orders_for_customer(self, customer_id: str, limit: int = 5) -> list[r.Order]:
+        query = (
+            self._order_query()
+            .where(OrderRow.customer_id == self._cid(customer_id))
+            .order_by(OrderRow.placed_at.desc(), OrderRow.id.desc())
+            .limit(max(1, int(limit)))
+        )
+        with self.session() as session:
+            return [self._order(row) for row in session.scalars(query)]
+
+    def invoices_for_customer(self, customer_id: str, limit: int = 20) -> list[r.Invoice]:
+        query = (
+            select(InvoiceRow)
+            .where(InvoiceRow.customer_id == self._cid(customer_id))
+            .order_by(InvoiceRow.issued_at.desc(), InvoiceRow.id.desc())
+            .limit(max(1, int(limit)))
+        )
+        with self.session() as session:
+            return [self._invoice(row) for row in session.scalars(query)]
+
+    def find_charges(self, customer_id: str, amount: Decimal | str | int) -> list[r.Invoice]:
+        value = to_money(amount)
+        since = self.now() - timedelta(days=CHARGE_LOOKBACK_DAYS)
+        query = (
+            select(InvoiceRow)
+            .where(
+                InvoiceRow.customer_id == self._cid(customer_id),
+                InvoiceRow.amount == value,
+                InvoiceRow.issued_at >= since,
+            )
+            .order_by(InvoiceRow.issued_at.desc(), InvoiceRow.id.desc())
+        )
+        with self.session() as session:
+            return [self._invoice(row) for row in session.scalars(query)]
+
+    def find_charge(self, customer_id: str, amount: Decimal | str | int) -> r.Invoice | None:
+        charges = self.find_charges(customer_id, amount)
+        return charges[0] if charges else None
+
+    def get_subscription(self, customer_id: str) -> r.Subscription | None:
+        query = (
+            select(SubscriptionRow)
+            .where(SubscriptionRow.customer_id == self._cid(customer_id))
+            .order_by(SubscriptionRow.started_at.desc())
+            .limit(1)
+        )
+        with self.session() as session:
+            row = session.scalars(query).first()
+            return self._subscription(row) if row else None
+
+    def open_tickets(self, customer_id: str) -> list[r.Ticket]:
+        query = (
+            select(TicketRow)
+            .where(TicketRow.customer_id == self._cid(customer_id), TicketRow.status.in_(("open", "pending")))
+            .order_by(TicketRow.created_at.desc(), TicketRow.id.desc())
+        )
+        with self.session() as session:
+            return [self._ticket(row) for row in session.scalars(query)]
+
+    # ------------------------------------------------------------ cases
+    def _add_ticket(self, session: Session, ticket_id: str, customer_id: str | None, subject: str, category: str) -> None:
+        now = self.now()
+        session.add(
+            TicketRow(
+                id=ticket_id,
+                customer_id=customer_id,
+                subject=subject[:200],
+                category=category,
+                status="open",
+                channel="chat",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    def create_return(self, order_id: str, product: str, reason: str) -> r.ReturnCase:
+        key = normalize_order_id(order_id)
+        product_text = self._required_text(product, "product", 120)
+        reason_text = self._required_text(reason, "reason", 2000)
+        with self.session() as session:
+            row = session.scalars(self._order_query().where(OrderRow.id == key)).first() if key else None
+            if row is None:
+                raise NotFound(f"order {order_id!r} not found")
+            order = self._order(row)
+            if order.status == "cancelled":
+                raise ReturnNotAllowed("order_cancelled", f"Order {order.order_id} was cancelled, so there is nothing to return.")
+            if order.status in _NOT_DELIVERED or row.delivered_at is None:
+                raise ReturnNotAllowed(
+                    "not_delivered",
+                    f"Order {order.order_id} has not been delivered yet (status: {order.status}); "
+                    "a return can be started once it arrives.",
+                )
+            if order.return_by is not None and self.today() > order.return_by:
+                raise ReturnNotAllowed(
+                    "outside_window",
+                    f"Order {order.order_id} was delivered on {row.delivered_at.date().isoformat()}; the "
+                    f"{self.return_window_days}-day return window ended on {order.return_by.isoformat()}.",
+                )
+            matches = match_lines(list(row.lines), product_text)
+            if not matches:
+                raise ReturnNotAllowed(
+                    "product_not_in_order",
+                    f"Order {order.order_id} has no {product_text!r}; it contains: {', '.join(order.products)}.",
+                )
+            if len({line.id for line in matches}) > 1:
+                raise ReturnNotAllowed(
+                    "ambiguous_product",
+                    f"{product_text!r} matches several items of order {order.order_id}: "
+                    f"{', '.join(line.product for line in matches)}. Which one?",
+                )
+            line = matches[0]
+            if line.return_case is not None:
+                raise ReturnNotAllowed(
+                    "already_returned",
+                    f"A return for the {line.product} of order {order.order_id} is already open "
+                    f"({line.return_case.reference}).",
+                )
+            case = ReturnRow(
+                reference=new_reference("RMA"),
+                order_id=row.id,
+                order_line_id=line.id,
+                customer_id=row.customer_id,
+                product=line.product,
+                sku=line.sku,
+                quantity=line.quantity,
+                reason=reason_text,
+                status="open",
+                refund_amount=line.unit_price * line.quantity,
+                created_at=self.now(),
+            )
+            session.add(case)
+            try:
+                session.flush()
+            except sa_exc.IntegrityError:  # a parallel request returned the same line first
+                raise ReturnNotAllowed(
+                    "already_returned", f"A return for the {line.product} of order {order.order_id} is already open."
+                ) from None
+            self._add_ticket(
+                session, case.reference, row.customer_id, f"Return {line.product} from order {row.id}: {reason_text}", "return"
+            )
+            log.info("crm return created", extra={"reference": case.reference, "order_id": row.id, "sku": line.sku})
+            return self._return(case)
+
+    def create_dispute(
+        self, customer_id: str, invoice_id: str, amount: Decimal | str | int, reason: str
+    ) -> r.DisputeCase:
+        cid = self._cid(customer_id)
+        inv_id = str(invoice_id or "").strip().upper()
+        value = to_money(amount)
+        if value <= 0:
+            raise InvalidRequest("the disputed amount must be positive")
+        reason_text = self._required_text(reason, "reason", 2000)
+        with self.session() as session:
+            if session.get(CustomerRow, cid) is None:
+                raise NotFound(f"customer {customer_id!r} not found")
+            invoice = session.get(InvoiceRow, inv_id)
+            if invoice is None or invoice.customer_id != cid:
+                raise NotFound(f"invoice {invoice_id!r} not found for this customer")
+            if invoice.status == "refunded":
+                raise DisputeNotAllowed("refunded", f"Charge {invoice.id} of ${invoice.amount} was already refunded.")
+            existing = session.scalars(
+                select(DisputeRow).where(DisputeRow.invoice_id == invoice.id, DisputeRow.status == "open")
+            ).first()
+            if existing is not None:
+                raise DisputeNotAllowed(
+                    "already_disputed", f"Charge {invoice.id} is already being disputed ({existing.reference})."
+                )
+            if value > invoice.amount:
+                raise DisputeNotAllowed(
+                    "amount_exceeds_charge",
+                    f"${value} is more than the ${invoice.amount} charged on {invoice.id}.",
+                )
+            case = DisputeRow(
+                reference=new_reference("DSP"),
+                customer_id=cid,
+                invoice_id=invoice.id,
+                amount=value,
+                reason=reason_text,
+                status="open",
+                created_at=self.now(),
+            )
+            session.add(case)
+            invoice.status = "disputed"
+            session.flush()
+            self._add_ticket(session, case.reference, cid, f"Dispute ${value} on {invoice.id}: {reason_text}", "dispute")
+            log.info("crm dispute created", extra={"reference": case.reference, "invoice_id": invoice.id})
+            return r.DisputeCase(
+                reference=case.reference,
+                customer_id=cid,
+                invoice_id=invoice.id,
+                amount=case.amount,
+                reason=case.reason,
+                status=case.status,
+                created_at=case.created_at,
+            )
+
+    def schedule_callback(
+        self, phone: str, when_text: str, topic: str, customer_id: str | None = None
+    ) -> r.Callback:
+        digits = phone_digits(phone)
+        if digits is None:
+            raise InvalidRequest(f"{phone!r} is not a US phone number")
+        when = self._required_text(when_text, "when", 200)
+        topic_text = " ".join(str(topic or "").split())[:2000] or "general question"
+        with self.session() as session:
+            cid = self._cid(customer_id) or None
+            if cid is not None and session.get(CustomerRow, cid) is None:
+                raise NotFound(f"customer {customer_id!r} not found")
+            if cid is None:
+                cid = session.scalars(
+                    select(CustomerRow.id).where(CustomerRow.phone_digits == digits).order_by(CustomerRow.id).limit(1)
+                ).first()
+            case = CallbackRow(
+                reference=new_reference("CB"),
+                customer_id=cid,
+                phone=format_phone(digits),
+                phone_digits=digits,
+                when_text=when,
+                topic=topic_text,
+                status="scheduled",
+                created_at=self.now(),
+            )
+            session.add(case)
+            session.flush()
+            self._add_ticket(session, case.reference, cid, f"Call back {case.phone} {when}: {topic_text}", "callback")
+            log.info("crm callback scheduled", extra={"reference": case.reference})
+            return r.Callback(
+                reference=case.reference,
+                phone=case.phone,
+                when_text=case.when_text,
+                topic=case.topic,
+                status=case.status,
+                created_at=case.created_at,
+                customer_id=cid,
+            )

@@ -1,0 +1,47 @@
+"""Live customer connections, so the hub can push messages into an open conversation.
+
+One conversation can be open in several tabs; later the agent console pushes agent
+messages through the same registry.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Connection(Protocol):
+    async def send(self, frame: dict[str, Any]) -> bool:
+        """Send one JSON frame; False when the peer is gone."""
+
+
+class Connections:
+    def __init__(self) -> None:
+        self._by_conversation: dict[str, set[Connection]] = defaultdict(set)
+
+    def add(self, conversation_id: str, connection: Connection) -> None:
+        self._by_conversation[conversation_id].add(connection)
+
+    def discard(self, conversation_id: str, connection: Connection) -> None:
+        peers = self._by_conversation.get(conversation_id)
+        if peers is None:
+            return
+        peers.discard(connection)
+        if not peers:
+            del self._by_conversation[conversation_id]
+
+    def count(self, conversation_id: str | None = None) -> int:
+        if conversation_id is None:
+            return sum(len(peers) for peers in self._by_conversation.values())
+        return len(self._by_conversation.get(conversation_id, ()))
+
+    async def push(self, conversation_id: str, frame: dict[str, Any], *, exclude: Connection | None = None) -> int:
+        """Send ``frame`` to every open connection of the conversation; returns how many got it."""
+        peers = [peer for peer in self._by_conversation.get(conversation_id, ()) if peer is not exclude]
+        if not peers:
+            return 0
+        results = await asyncio.gather(*(peer.send(frame) for peer in peers), return_exceptions=True)
+        return sum(1 for result in results if result is True)

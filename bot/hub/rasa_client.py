@@ -1,0 +1,80 @@
+"""Talks to Rasa's REST channel (``POST /webhooks/rest/webhook``)."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+
+
+class RasaFailure(Exception):
+    """Base class: the bot could not produce an answer."""
+
+    kind = "rasa_failure"
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class RasaUnavailable(RasaFailure):
+    """Rasa could not be reached in time (connection refused, DNS, timeout)."""
+
+    kind = "rasa_unavailable"
+
+
+class RasaError(RasaFailure):
+    """Rasa answered, but with an error status or a body that is not a list of messages."""
+
+    kind = "rasa_error"
+
+
+class RasaClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout_s: float = 30.0,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self._own_client = client is None
+        # trust_env=False: Rasa is an internal service; never route it through an HTTP(S)_PROXY.
+        self._client = client or httpx.AsyncClient(trust_env=False)
+
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self._client.aclose()
+
+    async def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Send one customer turn; returns Rasa's raw reply list (possibly empty)."""
+        url = self.base_url + WEBHOOK_PATH
+        body = {"sender": sender, "message": message, "metadata": metadata or {}}
+        try:
+            response = await self._client.post(url, json=body, timeout=self.timeout_s)
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable(f"Rasa did not answer within {self.timeout_s:g}s") from exc
+        except httpx.TransportError as exc:
+            raise RasaUnavailable(f"cannot reach Rasa at {self.base_url}: {exc.__class__.__name__}") from exc
+        if response.status_code >= 400:
+            raise RasaError(f"Rasa answered HTTP {response.status_code}", status_code=response.status_code)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise RasaError("Rasa answered with a body that is not JSON", status_code=response.status_code) from exc
+        if not isinstance(data, list):
+            raise RasaError("Rasa answered with JSON that is not a list", status_code=response.status_code)
+        return [item for item in data if isinstance(item, dict)]
+
+    async def probe(self, url: str, *, timeout_s: float = 2.0) -> bool:
+        """True when ``url`` answers a GET with a non-5xx status within ``timeout_s``."""
+        try:
+            response = await self._client.get(url, timeout=timeout_s)
+        except httpx.HTTPError:
+            return False
+        return response.status_code < 500

@@ -1,0 +1,1 @@
+"""HTTP and websocket endpoints. Each module exposes ``router`` (a FastAPI APIRouter)."""

@@ -1,0 +1,105 @@
+"""REST API for the web channel: start a conversation, send a message, read the history."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from bot.hub.errors import ApiError
+from bot.hub.messages import to_wire
+from bot.hub.router import InvalidInput
+from bot.hub.services import Hub, get_hub
+from bot.hub.store import UnknownConversation
+
+router = APIRouter(prefix="/api")
+
+MAX_BODY_BYTES = 1024 * 1024
+
+UNKNOWN_CONVERSATION = "No conversation with this id. Start a new one with POST /api/conversations."
+
+
+async def read_json_body(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
+    """The request body as JSON, with a clear error for every way it can be wrong."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "payload_too_large", f"The request body is larger than {limit:,} bytes.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, "payload_too_large", f"The request body is larger than {limit:,} bytes.")
+    if not body.strip():
+        raise ApiError(400, "empty_body", 'The request body is empty; send JSON like {"text": "Hello"}.')
+    try:
+        decoded = bytes(body).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            400, "invalid_encoding", f"The request body is not valid UTF-8 (bad byte at position {exc.start})."
+        ) from None
+    try:
+        return json.loads(decoded)
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400, "invalid_json", f"The request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+        ) from None
+
+
+async def _require_conversation(hub: Hub, conversation_id: str) -> None:
+    if not await hub.router.conversation_exists(conversation_id):
+        raise ApiError(404, "unknown_conversation", UNKNOWN_CONVERSATION)
+
+
+@router.post("/conversations", status_code=201)
+async def create_conversation(hub: Hub = Depends(get_hub)) -> JSONResponse:
+    conversation_id = await hub.router.create_conversation(channel="web")
+    return JSONResponse({"conversation_id": conversation_id}, status_code=201)
+
+
+@router.post("/conversations/{conversation_id}/messages")
+async def post_message(conversation_id: str, request: Request, hub: Hub = Depends(get_hub)) -> dict[str, Any]:
+    await _require_conversation(hub, conversation_id)
+    data = await read_json_body(request)
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid_body", 'The request body must be a JSON object like {"text": "Hello"}.')
+    if "text" not in data:
+        raise ApiError(422, "missing_text", "The field 'text' is required.")
+    limit = hub.settings.max_message_chars
+    try:
+        accepted = await hub.router.accept(
+            conversation_id, data["text"], data.get("client_message_id"), button_payload=data.get("payload")
+        )
+    except InvalidInput as exc:
+        raise ApiError(422, exc.code, exc.message) from None
+    except UnknownConversation:
+        raise ApiError(404, "unknown_conversation", UNKNOWN_CONVERSATION) from None
+    inbound = to_wire(accepted.inbound, text_limit=limit)
+    if not accepted.duplicate:
+        await hub.connections.push(conversation_id, inbound)  # other open tabs see the customer's message
+    replies = await hub.router.respond(accepted)
+    outgoing = [to_wire(reply, text_limit=limit) for reply in replies]
+    if not accepted.duplicate:
+        for frame in outgoing:
+            await hub.connections.push(conversation_id, frame)
+    return {
+        "conversation_id": conversation_id,
+        "duplicate": accepted.duplicate,
+        "message": inbound,
+        "messages": outgoing,
+    }
+
+
+@router.get("/conversations/{conversation_id}/messages")
+async def get_messages(
+    conversation_id: str,
+    after: int | None = Query(None, ge=0, description="Only messages with an id greater than this."),
+    limit: int = Query(200, ge=1, le=500),
+    hub: Hub = Depends(get_hub),
+) -> dict[str, Any]:
+    try:
+        history = await hub.router.history(conversation_id, after=after, limit=limit)
+    except UnknownConversation:
+        raise ApiError(404, "unknown_conversation", UNKNOWN_CONVERSATION) from None
+    text_limit = hub.settings.max_message_chars
+    return {"conversation_id": conversation_id, "messages": [to_wire(m, text_limit=text_limit) for m in history]}

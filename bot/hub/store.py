@@ -1,0 +1,333 @@
+"""Hub persistence: conversations and every message in and out.
+
+Synchronous SQLAlchemy 2 (SQLite by default, PostgreSQL-compatible schema). The async
+router calls it through ``anyio.to_thread`` so the event loop never blocks on the database.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+# Message.direction
+INBOUND = "in"
+OUTBOUND = "out"
+
+# Message.sender
+CUSTOMER = "customer"
+BOT = "bot"
+AGENT = "agent"
+SYSTEM = "system"
+
+# Message.status (inbound messages only; outbound messages are "sent")
+PENDING = "pending"  # stored, not yet answered
+ANSWERED = "answered"  # the bot (or later an agent) answered
+FAILED = "failed"  # the bot could not be reached; kept for a later retry / a human
+REJECTED = "rejected"  # not sent to the bot (empty, too long); the customer was told why
+SENT = "sent"
+
+CONVERSATION_ID_BYTES = 16  # secrets.token_urlsafe(16) -> 22 url-safe characters
+CLIENT_MESSAGE_ID_MAX = 128
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_conversation_id() -> str:
+    return secrets.token_urlsafe(CONVERSATION_ID_BYTES)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), default="web")
+    # Who answers the customer: "bot" today; the handoff feature adds "agent" / "queue".
+    handled_by: Mapped[str] = mapped_column(String(32), default="bot")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "client_message_id", name="uq_messages_client_id"),
+        Index("ix_messages_conversation", "conversation_id", "id"),
+        Index("ix_messages_reply_to", "reply_to"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(8))
+    sender: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Everything that is not plain text: buttons, image, custom, button payload, origin/reason notes.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    client_message_id: Mapped[str | None] = mapped_column(String(CLIENT_MESSAGE_ID_MAX), nullable=True)
+    # Outbound messages point at the inbound message they answer (idempotent replays use it).
+    reply_to: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default=SENT)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A detached, immutable copy of a row (safe to pass between threads)."""
+
+    id: int
+    conversation_id: str
+    direction: str
+    sender: str
+    text: str | None
+    payload: dict[str, Any]
+    client_message_id: str | None
+    reply_to: int | None
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Message) -> "StoredMessage":
+        created = row.created_at
+        if created is not None and created.tzinfo is None:  # SQLite drops the zone
+            created = created.replace(tzinfo=timezone.utc)
+        return cls(
+            id=row.id,
+            conversation_id=row.conversation_id,
+            direction=row.direction,
+            sender=row.sender,
+            text=row.text,
+            payload=dict(row.payload or {}),
+            client_message_id=row.client_message_id,
+            reply_to=row.reply_to,
+            status=row.status,
+            created_at=created,
+        )
+
+
+@dataclass(frozen=True)
+class OutboundDraft:
+    """An outgoing message before it is stored."""
+
+    text: str | None
+    payload: dict[str, Any]
+    sender: str = BOT
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    message: StoredMessage
+    duplicate: bool  # True when client_message_id was seen before (nothing new stored)
+
+
+class UnknownConversation(LookupError):
+    pass
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if database and database != ":memory:":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    return engine
+
+
+class Store:
+    """All hub database access goes through here."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _make_engine(url)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_schema(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    # -- conversations -------------------------------------------------------------------
+    def create_conversation(self, channel: str = "web", meta: dict[str, Any] | None = None) -> str:
+        with self._session.begin() as session:
+            conversation = Conversation(id=new_conversation_id(), channel=channel, meta=meta or {})
+            session.add(conversation)
+            return conversation.id
+
+    def conversation_exists(self, conversation_id: str) -> bool:
+        if not conversation_id or len(conversation_id) > 64:
+            return False
+        with self._session() as session:
+            return session.get(Conversation, conversation_id) is not None
+
+    def handled_by(self, conversation_id: str) -> str:
+        with self._session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise UnknownConversation(conversation_id)
+            return conversation.handled_by
+
+    # -- messages ------------------------------------------------------------------------
+    def add_inbound(
+        self,
+        conversation_id: str,
+        text_: str,
+        *,
+        client_message_id: str | None = None,
+        payload: dict[str, Any] | None = None,
+        status: str = PENDING,
+    ) -> InboundResult:
+        """Store a customer message; a repeated ``client_message_id`` returns the first copy."""
+        if client_message_id is not None:
+            existing = self.find_by_client_id(conversation_id, client_message_id)
+            if existing is not None:
+                return InboundResult(existing, duplicate=True)
+        try:
+            with self._session.begin() as session:
+                conversation = session.get(Conversation, conversation_id)
+                if conversation is None:
+                    raise UnknownConversation(conversation_id)
+                row = Message(
+                    conversation_id=conversation_id,
+                    direction=INBOUND,
+                    sender=CUSTOMER,
+                    text=text_,
+                    payload=payload or None,
+                    client_message_id=client_message_id,
+                    status=status,
+                )
+                session.add(row)
+                conversation.updated_at = utcnow()
+                session.flush()
+                return InboundResult(StoredMessage.of(row), duplicate=False)
+        except IntegrityError:
+            # Lost a race with a concurrent retry of the same client message id.
+            existing = self.find_by_client_id(conversation_id, client_message_id or "")
+            if existing is None:
+                raise
+            return InboundResult(existing, duplicate=True)
+
+    def find_by_client_id(self, conversation_id: str, client_message_id: str) -> StoredMessage | None:
+        with self._session() as session:
+            row = session.scalars(
+                select(Message).where(
+                    Message.conversation_id == conversation_id,
+                    Message.client_message_id == client_message_id,
+                )
+            ).first()
+            return StoredMessage.of(row) if row is not None else None
+
+    def add_outbound(
+        self,
+        conversation_id: str,
+        drafts: Iterable[OutboundDraft],
+        *,
+        reply_to: int | None = None,
+        inbound_status: str | None = None,
+    ) -> list[StoredMessage]:
+        """Store replies (and, atomically, the new status of the inbound message they answer)."""
+        with self._session.begin() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise UnknownConversation(conversation_id)
+            rows = [
+                Message(
+                    conversation_id=conversation_id,
+                    direction=OUTBOUND,
+                    sender=draft.sender,
+                    text=draft.text,
+                    payload=draft.payload or None,
+                    reply_to=reply_to,
+                    status=SENT,
+                )
+                for draft in drafts
+            ]
+            session.add_all(rows)
+            if reply_to is not None and inbound_status is not None:
+                session.execute(update(Message).where(Message.id == reply_to).values(status=inbound_status))
+            conversation.updated_at = utcnow()
+            session.flush()
+            return [StoredMessage.of(row) for row in rows]
+
+    def replies_to(self, message_id: int) -> list[StoredMessage]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(Message).where(Message.reply_to == message_id).order_by(Message.id)
+            ).all()
+            return [StoredMessage.of(row) for row in rows]
+
+    def history(self, conversation_id: str, *, after: int | None = None, limit: int = 200) -> list[StoredMessage]:
+        """The last ``limit`` messages (oldest first), optionally only those after message id ``after``."""
+        with self._session() as session:
+            query = select(Message).where(Message.conversation_id == conversation_id)
+            if after is not None:
+                query = query.where(Message.id > after)
+                rows = session.scalars(query.order_by(Message.id).limit(limit)).all()
+            else:
+                rows = list(reversed(session.scalars(query.order_by(Message.id.desc()).limit(limit)).all()))
+            return [StoredMessage.of(row) for row in rows]
+
+    def offered_button_payloads(self, conversation_id: str, *, last: int = 50) -> set[str]:
+        """Payloads of the buttons the bot showed in its last ``last`` messages."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(Message.payload)
+                .where(Message.conversation_id == conversation_id, Message.direction == OUTBOUND)
+                .order_by(Message.id.desc())
+                .limit(last)
+            ).all()
+        offered: set[str] = set()
+        for payload in rows:
+            for button in (payload or {}).get("buttons") or []:
+                if isinstance(button, dict) and isinstance(button.get("payload"), str):
+                    offered.add(button["payload"])
+        return offered
+
+    def get_message(self, message_id: int) -> StoredMessage | None:
+        with self._session() as session:
+            row = session.get(Message, message_id)
+            return StoredMessage.of(row) if row is not None else None

@@ -1,0 +1,1 @@
+"""Starting, stopping and checking the three services on one machine (`carebot up`)."""

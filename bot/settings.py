@@ -1,0 +1,46 @@
+"""One settings object, read from the environment (see `.env.example`)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can configure; defaults give a working single-machine setup."""
+
+    hub_host: str = "127.0.0.1"
+    hub_port: int = 8000
+    rasa_url: str = "http://127.0.0.1:5005"
+    actions_url: str = "http://127.0.0.1:5055"
+    hub_db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'hub.db'}"
+    crm_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'crm.db'}"
+    client_file: Path = field(default=PROJECT_ROOT / "client.yml")
+    max_message_chars: int = 4000
+    rasa_timeout_s: float = 30.0
+    log_level: str = "INFO"
+    log_format: str = "json"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            hub_host=_env("CAREBOT_HUB_HOST", cls.hub_host),
+            hub_port=int(_env("CAREBOT_HUB_PORT", str(cls.hub_port))),
+            rasa_url=_env("CAREBOT_RASA_URL", cls.rasa_url).rstrip("/"),
+            actions_url=_env("CAREBOT_ACTIONS_URL", cls.actions_url).rstrip("/"),
+            hub_db_url=_env("CAREBOT_HUB_DB_URL", cls.hub_db_url),
+            crm_url=_env("CAREBOT_CRM_URL", cls.crm_url),
+            client_file=Path(_env("CAREBOT_CLIENT_FILE", str(PROJECT_ROOT / "client.yml"))),
+            max_message_chars=int(_env("CAREBOT_MAX_MESSAGE_CHARS", str(cls.max_message_chars))),
+            rasa_timeout_s=float(_env("CAREBOT_RASA_TIMEOUT_S", str(cls.rasa_timeout_s))),
+            log_level=_env("CAREBOT_LOG_LEVEL", cls.log_level).upper(),
+            log_format=_env("CAREBOT_LOG_FORMAT", cls.log_format),
+        )
