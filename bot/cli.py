@@ -12,6 +12,7 @@ import sys
 
 COMMAND_MODULES = (
     "bot.crm.commands",
+    "bot.hub.commands",
     "bot.runner.commands",
 )
 

@@ -495,12 +495,11 @@ class SqlCrm:
                 created_at=self.now(),
             )
             session.add(case)
+            taken = f"A return for the {line.product} of order {order.order_id} is already open."
             try:
                 session.flush()
             except sa_exc.IntegrityError:  # a parallel request returned the same line first
-                raise ReturnNotAllowed(
-                    "already_returned", f"A return for the {line.product} of order {order.order_id} is already open."
-                ) from None
+                raise ReturnNotAllowed("already_returned", taken) from None
             self._add_ticket(
                 session, case.reference, row.customer_id, f"Return {line.product} from order {row.id}: {reason_text}", "return"
             )
@@ -519,7 +518,7 @@ class SqlCrm:
         with self.session() as session:
             if session.get(CustomerRow, cid) is None:
                 raise NotFound(f"customer {customer_id!r} not found")
-            invoice = session.get(InvoiceRow, inv_id)
+            invoice = session.get(InvoiceRow, inv_id, with_for_update=True)  # serialises parallel disputes
             if invoice is None or invoice.customer_id != cid:
                 raise NotFound(f"invoice {invoice_id!r} not found for this customer")
             if invoice.status == "refunded":
@@ -547,7 +546,11 @@ class SqlCrm:
             )
             session.add(case)
             invoice.status = "disputed"
-            session.flush()
+            taken = f"Charge {invoice.id} is already being disputed."
+            try:
+                session.flush()
+            except sa_exc.IntegrityError:  # a parallel request disputed the same charge first
+                raise DisputeNotAllowed("already_disputed", taken) from None
             self._add_ticket(session, case.reference, cid, f"Dispute ${value} on {invoice.id}: {reason_text}", "dispute")
             log.info("crm dispute created", extra={"reference": case.reference, "invoice_id": invoice.id})
             return r.DisputeCase(

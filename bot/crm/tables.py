@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, TypeDecorator
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, TypeDecorator, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 CENT = Decimal("0.01")
@@ -174,6 +174,16 @@ class ReturnRow(Base):
 
 class DisputeRow(Base):
     __tablename__ = "crm_disputes"
+    # At most one OPEN dispute per charge, enforced by the database even under races (partial index).
+    __table_args__ = (
+        Index(
+            "uq_crm_disputes_open_invoice",
+            "invoice_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)

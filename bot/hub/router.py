@@ -54,6 +54,7 @@ REPLY_NO_ANSWER = "Sorry, I'm not sure how to answer that. Could you rephrase it
 
 MAX_BUTTON_PAYLOAD = 1000
 # C0 control characters except tab, newline and carriage return (NUL included).
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -71,7 +72,7 @@ def clean_text(value: Any) -> str:
     if not isinstance(value, str):
         raise InvalidInput("invalid_text", "'text' must be a string.")
     # JSON may carry lone UTF-16 surrogates ("\ud800"); they cannot be stored or encoded.
-    value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    value = _SURROGATES.sub("\ufffd", value)
     return _CONTROL_CHARS.sub("", value)
 
 

@@ -1,7 +1,10 @@
 """The hub's long-lived objects, created once per app in the lifespan and shared by the routes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Coroutine
 
 from starlette.requests import HTTPConnection
 
@@ -11,6 +14,8 @@ from bot.hub.router import Router
 from bot.hub.store import Store
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Hub:
@@ -19,6 +24,26 @@ class Hub:
     rasa: RasaClient
     router: Router
     connections: Connections
+    background: set[asyncio.Task] = field(default_factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:
+        """Run work that must finish even if the request or socket that started it goes away."""
+        task = asyncio.create_task(coro, name=name)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return task
+
+    async def drain(self, timeout_s: float) -> None:
+        """Wait (bounded) for background work at shutdown, so answers being produced get stored."""
+        pending = [task for task in self.background if not task.done()]
+        if not pending:
+            return
+        done, still = await asyncio.wait(pending, timeout=timeout_s)
+        for task in still:
+            task.cancel()
+        if still:
+            log.warning("background work cancelled at shutdown",
+                        extra={"event": "shutdown_cancelled", "tasks": len(still)})
 
 
 def get_hub(conn: HTTPConnection) -> Hub:

@@ -1,6 +1,7 @@
 """Run several services as child processes; stop every one of them on Ctrl-C or when one dies."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -14,7 +15,7 @@ from bot.runner.services import Service
 from bot.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
-LOG_DIR = PROJECT_ROOT / "var" / "log"
+LOG_DIR = Path(os.environ.get("CAREBOT_LOG_DIR") or PROJECT_ROOT / "var" / "log")
 
 
 def is_healthy(url: str, timeout: float = 2.0) -> bool:
@@ -60,6 +61,10 @@ class Supervisor:
             )
             out.close()
             log.info("started", extra={"service": service.name, "pid": self.procs[service.name].pid})
+        # Which process is which, for operators and for tests that stop one service.
+        (self.log_dir / "pids.json").write_text(
+            json.dumps({name: proc.pid for name, proc in self.procs.items()}) + "\n"
+        )
 
     def dead(self) -> list[str]:
         return [name for name, proc in self.procs.items() if proc.poll() is not None]

@@ -1,0 +1,141 @@
+"""Billing disputes: find the customer by email, match the charge, open a DSP- case."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
+
+from actions import replies
+from actions.common import CareFormValidation, SafeAction, button, form_stopped_this_turn, get_crm, log, now, profile, utter
+from bot.crm import CrmError, DisputeNotAllowed, Invoice
+from bot.parsing import AmountError, clean_text, normalize_email, parse_money
+
+MAX_REASON_CHARS = 500
+RECENT_CHARGES = 5
+CHARGE_LOOKBACK_DAYS = 120  # Crm.find_charge looks this far back
+LOOKBACK_WORDS = "4 months"
+NOT_AN_EMAIL = "That doesn't look like an email address. Could you type it again, like name@example.com?"
+ASK_REASON_AGAIN = "Could you tell me in a few words what's wrong with this charge?"
+
+
+def no_account(email: str) -> str:
+    return (f"I can't find an account with {email}. Could you check it? It's the address you use to sign in "
+            f"and that receives your receipts.")
+
+
+def recent_charge_buttons(invoices: list[Invoice]) -> list[dict[str, str]]:
+    """One button per amount + day (a same-day repeat is shown once, "charged twice")."""
+    grouped: dict[tuple[Decimal, object], list[Invoice]] = {}
+    cfg, moment = profile(), now()
+    for invoice in invoices:
+        grouped.setdefault((invoice.amount, cfg.local(invoice.issued_at).date()), []).append(invoice)
+    return [
+        button(replies.charge_label(group[0], cfg, moment, len(group)), "inform", amount=f"{amount:.2f}")
+        for (amount, _day), group in list(grouped.items())[:RECENT_CHARGES]
+    ]
+
+
+class ValidateBillingDisputeForm(CareFormValidation):
+    def name(self) -> str:
+        return "validate_billing_dispute_form"
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        email = normalize_email(value)
+        if email is None:
+            utter(dispatcher, NOT_AN_EMAIL)
+            return {"email": None}
+        try:
+            customer = get_crm().find_customer(email=email)
+        except CrmError as exc:
+            return self.crm_down(dispatcher, tracker, exc, email=None)
+        if customer is None:
+            utter(dispatcher, no_account(email))
+            return {"email": None}
+        return {"email": email}
+
+    def validate_dispute_amount(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        try:
+            amount = parse_money(value)
+        except AmountError as exc:
+            utter(dispatcher, exc.message)
+            return {"dispute_amount": None}
+        email = tracker.get_slot("email")
+        if not email:
+            return {"dispute_amount": None}  # asked again once we know the customer
+        try:
+            crm = get_crm()
+            customer = crm.find_customer(email=email)
+            if customer is None:
+                return {"dispute_amount": None, "email": None}
+            if crm.find_charge(customer.customer_id, amount) is not None:
+                return {"dispute_amount": f"{amount:.2f}"}
+            since = now() - timedelta(days=CHARGE_LOOKBACK_DAYS)
+            recent = [i for i in crm.invoices_for_customer(customer.customer_id, limit=20) if i.issued_at >= since]
+        except CrmError as exc:
+            return self.crm_down(dispatcher, tracker, exc, dispute_amount=None)
+        money = profile().money(amount)
+        if not recent:
+            return self.stop_form(
+                dispatcher,
+                text=f"I can't see a charge of {money}, or any other charge in the last {LOOKBACK_WORDS}, on the "
+                     f"account for {email}, so there's nothing I can dispute here. A colleague can look into older "
+                     f"charges with you.",
+                dispute_amount=None,
+            )
+        utter(dispatcher, f"I can't find a charge of {money} on your account in the last {LOOKBACK_WORDS}. These "
+                          f"are your most recent charges; which one is it?", buttons=recent_charge_buttons(recent))
+        return {"dispute_amount": None}
+
+    def validate_dispute_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        reason = clean_text(value, MAX_REASON_CHARS)
+        if reason is None:
+            utter(dispatcher, ASK_REASON_AGAIN)
+        return {"dispute_reason": reason}
+
+
+class ActionSubmitDispute(SafeAction):
+    def name(self) -> str:
+        return "action_submit_dispute"
+
+    def reset_events(self, tracker: Tracker) -> list[EventType]:
+        return [SlotSet(slot, None) for slot in ("dispute_amount", "dispute_reason", REQUESTED_SLOT)]
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if form_stopped_this_turn(tracker):
+            return self.reset_events(tracker)
+        email = tracker.get_slot("email")
+        amount = tracker.get_slot("dispute_amount")
+        reason = tracker.get_slot("dispute_reason")
+        if not (email and amount and reason):
+            log.warning("dispute submitted without a complete form", extra={"sender_id": tracker.sender_id})
+            return self.reset_events(tracker)
+        crm = get_crm()
+        events = self.reset_events(tracker)
+        customer = crm.find_customer(email=email)
+        charges = crm.find_charges(customer.customer_id, amount) if customer else []
+        if not charges:
+            log.warning("dispute: charge no longer found", extra={"sender_id": tracker.sender_id})
+            utter(dispatcher, f"Sorry, I can no longer find that charge of {profile().money(Decimal(amount))}, so I "
+                              f"couldn't open a case. A colleague can look into it with you.")
+            return events + [FollowupAction("utter_offer_callback")]
+        invoice = charges[0]  # the most recent: for a double charge, the duplicate
+        cfg = profile()
+        same_day = sum(1 for c in charges if cfg.local(c.issued_at).date() == cfg.local(invoice.issued_at).date())
+        try:
+            case = crm.create_dispute(customer.customer_id, invoice.invoice_id, amount, reason)
+        except DisputeNotAllowed as exc:
+            log.info("dispute refused", extra={"sender_id": tracker.sender_id, "reason_code": exc.reason_code})
+            utter(dispatcher, f"{exc.message} Our billing team already has everything they need for it.")
+            return events + [FollowupAction("utter_offer_callback")]
+        reply = replies.dispute_created_reply(case, invoice, same_day, email, cfg, now())
+        utter(dispatcher, reply.text)
+        return events

@@ -1,0 +1,214 @@
+"""Plumbing shared by the actions: the CRM (opened lazily, once per process), the client
+profile and clock, message marks, and base classes that never let an error escape.
+
+Marks: a bot message can carry `carebot_mark` (Rasa keeps unknown message keys in the
+BotUttered event's metadata and output channels ignore them). The actions read them back
+from the tracker, so no extra slots are needed:
+
+- `verification_failed`: a wrong email for an order; three in one form run stop the form.
+- `form_stopped`: a validation action stopped its form (CRM down, too many attempts...);
+  the submit action that Rasa's "submit" rule runs next sees it and stays silent.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker, utils
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
+
+from bot import client_profile
+from bot.client_profile import ClientProfile
+from bot.crm import Crm, CrmError, open_crm
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MARK_KEY = "carebot_mark"
+FORM_STOPPED = "form_stopped"
+VERIFICATION_FAILED = "verification_failed"
+
+_crm: Crm | None = None
+_crm_lock = threading.Lock()
+
+
+def get_crm() -> Crm:
+    """The process-wide CRM, opened on first use from `Settings.from_env().crm_url`.
+
+    Raises CrmUnavailable/CrmError when it cannot be opened; a failure is not cached,
+    so the next call tries again."""
+    global _crm
+    if _crm is None:
+        with _crm_lock:
+            if _crm is None:
+                _crm = open_crm(Settings.from_env().crm_url)
+    return _crm
+
+
+def reset_crm_cache() -> None:
+    """Forget (and close) the cached CRM: tests call this between cases."""
+    global _crm
+    with _crm_lock:
+        crm, _crm = _crm, None
+    if crm is not None:
+        try:
+            crm.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection must not fail the caller
+            log.warning("closing the CRM failed", exc_info=True)
+
+
+def profile() -> ClientProfile:
+    """The client profile (client.yml or CAREBOT_CLIENT_FILE), re-read when the file changes."""
+    return client_profile.current_profile()
+
+
+def now():
+    """The current instant; tests replace `bot.client_profile.now`."""
+    return client_profile.now()
+
+
+def log_error(action: str, tracker: Tracker, message: str, exc: BaseException | None = None, **fields: Any) -> None:
+    """A structured error line (JSON via bot.logs) without customer data."""
+    log.error(
+        message,
+        extra={
+            "action": action,
+            "sender_id": tracker.sender_id,
+            "error_type": type(exc).__name__ if exc else None,
+            "error": str(exc)[:300] if exc else None,
+            **fields,
+        },
+        exc_info=exc if exc is not None and not isinstance(exc, CrmError) else None,
+    )
+
+
+def utter(dispatcher: CollectingDispatcher, text: str | None = None, *, response: str | None = None,
+          buttons: list[dict] | None = None, mark: str | None = None) -> None:
+    extra = {MARK_KEY: mark} if mark else {}
+    dispatcher.utter_message(text=text, response=response, buttons=buttons, **extra)
+
+
+def _marked(event: dict, mark: str) -> bool:
+    return event.get("event") == "bot" and (event.get("metadata") or {}).get(MARK_KEY) == mark
+
+
+def form_stopped_this_turn(tracker: Tracker) -> bool:
+    """Did a validation action stop its form since the customer's last message?"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if _marked(event, FORM_STOPPED):
+            return True
+    return False
+
+
+def marks_in_current_form(tracker: Tracker, form: str, mark: str) -> int:
+    """How many bot messages with `mark` were sent since `form` was activated (0 while it
+    is being activated: then the events of any earlier run don't count)."""
+    if tracker.active_loop_name != form:
+        return 0
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            break
+        if _marked(event, mark):
+            count += 1
+    return count
+
+
+def button(title: str, intent: str, **entities: str) -> dict[str, str]:
+    """A button whose payload is an intent with entities: /inform{"product":"Toaster"}."""
+    import json
+
+    payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False, separators=(",", ":")) if entities else "")
+    return {"title": title, "payload": payload}
+
+
+class SafeAction(Action, ABC):
+    """An action whose unexpected errors are logged and answered with an apology, never raised."""
+
+    failure_response = "utter_crm_unavailable"  # what the customer gets when something breaks
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @abstractmethod
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]: ...
+
+    def reset_events(self, tracker: Tracker) -> list[EventType]:
+        """Events that clear this action's slots (also returned after a failure)."""
+        return []
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            return await self.act(dispatcher, tracker, domain)
+        except CrmError as exc:
+            log_error(self.name(), tracker, "crm unavailable", exc)
+            utter(dispatcher, response="utter_crm_unavailable")
+        except Exception as exc:  # noqa: BLE001 - the customer gets an answer whatever happens
+            log_error(self.name(), tracker, "action failed", exc)
+            utter(dispatcher, response=self.failure_response)
+        return self.reset_events(tracker)
+
+
+class CareFormValidation(FormValidationAction, ABC):
+    """Form validation that can stop its form and never raises.
+
+    A `validate_<slot>` method stops the form by returning `self.stop_form(...)`: the
+    remaining candidates are not validated (and cleared), the message carries the
+    `form_stopped` mark, and `requested_slot: None` plus `ActiveLoop(None)` end the loop."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    def stop_form(self, dispatcher: CollectingDispatcher, response: str = "utter_crm_unavailable",
+                  text: str | None = None, **slots: Any) -> dict[str, Any]:
+        utter(dispatcher, text, response=None if text else response, mark=FORM_STOPPED)
+        return {**slots, REQUESTED_SLOT: None}
+
+    def crm_down(self, dispatcher: CollectingDispatcher, tracker: Tracker, exc: BaseException,
+                 **slots: Any) -> dict[str, Any]:
+        log_error(self.name(), tracker, "crm unavailable during form validation", exc)
+        return self.stop_form(dispatcher, **slots)
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[EventType]:
+        wanted = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        candidates = {k: v for k, v in tracker.slots_to_validate().items() if k in wanted}
+        result: dict[str, Any] = dict(candidates)
+        pending = list(candidates)
+        for name in list(candidates):
+            pending.remove(name)
+            method = getattr(self, f"validate_{name.replace('-', '_')}", None)
+            if method is None:
+                continue
+            output = await utils.call_potential_coroutine(method(candidates[name], dispatcher, tracker, domain))
+            if not isinstance(output, dict):
+                log.warning("validation method returned no dict", extra={"action": self.name(), "slot": name})
+                continue
+            result.update(output)
+            tracker.slots.update(output)
+            if REQUESTED_SLOT in output and output[REQUESTED_SLOT] is None:
+                for other in pending:  # not validated: don't keep
+                    if other not in output:
+                        result[other] = None
+                break
+        return [SlotSet(key, value) for key, value in result.items()]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        candidates = list(tracker.slots_to_validate())
+        try:
+            events = await super().run(dispatcher, tracker, domain)
+        except Exception as exc:  # noqa: BLE001 - a broken validation must not crash the conversation
+            log_error(self.name(), tracker, "form validation failed", exc)
+            utter(dispatcher, response="utter_crm_unavailable", mark=FORM_STOPPED)
+            return [*(SlotSet(name, None) for name in candidates), SlotSet(REQUESTED_SLOT, None), ActiveLoop(None)]
+        if any(e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT and e.get("value") is None
+               for e in events):
+            events.append(ActiveLoop(None))
+        return events

@@ -1,0 +1,77 @@
+"""Two-stage fallback, first stage: "Did you mean: Track an order?" with the top two intents.
+
+Button titles come from data/intent_labels.yml (data, not code: a second client edits the
+YAML); an intent without a label gets its name made readable ("order_status" -> "Order status").
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import SafeAction, log, utter
+from bot.settings import PROJECT_ROOT
+
+LABELS_FILE = PROJECT_ROOT / "data" / "intent_labels.yml"
+NLU_FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+SOMETHING_ELSE = "Something else"
+SUGGESTIONS = 2
+
+
+@functools.lru_cache(maxsize=4)
+def _load_labels(path: str, mtime_ns: int) -> dict[str, str]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in (data.get("labels") or {}).items()}
+
+
+def intent_labels(path: Path = LABELS_FILE) -> dict[str, str]:
+    """intent -> customer-facing label; {} when the file is missing or broken (logged)."""
+    try:
+        return _load_labels(str(path), path.stat().st_mtime_ns)
+    except (OSError, yaml.YAMLError, AttributeError) as exc:
+        log.error("intent labels unreadable", extra={"path": str(path), "error": str(exc)[:300]})
+        return {}
+
+
+def label_for(intent: str, labels: dict[str, str]) -> str:
+    return labels.get(intent) or intent.replace("_", " ").strip().capitalize()
+
+
+def suggested_intents(latest_message: dict, limit: int = SUGGESTIONS) -> list[str]:
+    """The best `limit` intents of the ranking, without nlu_fallback and out_of_scope
+    (that one is the "Something else" button)."""
+    ranking = latest_message.get("intent_ranking") or []
+    if not ranking and (latest_message.get("intent") or {}).get("name"):
+        ranking = [latest_message["intent"]]
+    out: list[str] = []
+    for entry in ranking:
+        name = (entry or {}).get("name")
+        if name and name not in (NLU_FALLBACK, OUT_OF_SCOPE) and name not in out:
+            out.append(name)
+        if len(out) == limit:
+            break
+    return out
+
+
+class ActionDefaultAskAffirmation(SafeAction):
+    failure_response = "utter_ask_rephrase"
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intents = suggested_intents(tracker.latest_message)
+        if not intents:
+            utter(dispatcher, response="utter_ask_rephrase")
+            return []
+        labels = intent_labels()
+        buttons = [{"title": label_for(intent, labels), "payload": f"/{intent}"} for intent in intents]
+        buttons.append({"title": SOMETHING_ELSE, "payload": f"/{OUT_OF_SCOPE}"})
+        utter(dispatcher, f"Did you mean: {buttons[0]['title']}?", buttons=buttons)
+        return []

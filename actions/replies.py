@@ -1,0 +1,306 @@
+"""The sentences the actions send, built from CRM records and the client profile.
+
+Plain functions with no Rasa import, so every wording is testable on its own. Dates are
+in the client's timezone and relative to `now` ("today", "tomorrow", "Friday 7 March").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.client_profile import ClientProfile, add_business_days, format_clock, format_day, on_day, relative_day
+from bot.crm.records import Callback, DisputeCase, Invoice, Order, ReturnCase, Shipment
+from bot.parsing import When, mask_phone
+
+DELAY_GRACE_BUSINESS_DAYS = 2
+SELF_CANCEL_MINUTES = 60
+DISPUTE_REVIEW = "2 business days"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message, domain responses to send after it, and whether to offer a call back."""
+
+    text: str
+    responses: tuple[str, ...] = ()
+    offer_callback: bool = False
+
+
+# ------------------------------------------------------------------ pieces
+def join_words(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def items_phrase(order: Order) -> str:
+    """ "Pour-Over Kettle and 2 × Coffee Beans"."""
+    return join_words([line.product if line.quantity == 1 else f"{line.quantity} × {line.product}"
+                       for line in order.lines])
+
+
+def tracking_phrase(shipment: Shipment, profile: ClientProfile) -> str:
+    """ "UPS (tracking 1Z84F2A70399271864, https://www.ups.com/track?tracknum=1Z84F2A70399271864)"."""
+    url = profile.tracking_url(shipment.carrier, shipment.tracking_number)
+    detail = f"tracking {shipment.tracking_number}" + (f", {url}" if url else "")
+    return f"{shipment.carrier} ({detail})"
+
+
+def _local_date(profile: ClientProfile, moment: datetime) -> date:
+    return profile.local(moment).date()
+
+
+# ------------------------------------------------------------------ orders
+def order_status_reply(order: Order, request: str | None, profile: ClientProfile, now: datetime) -> Reply:
+    """The answer to "where is my order" (request status), "it's late" (late), "it never
+    arrived" (missing) or "cancel it" (cancel), from the real order."""
+    request = request if request in ("status", "late", "missing", "cancel") else "status"
+    today = profile.today(now)
+    order_words = f"order {order.order_id} ({items_phrase(order)})"  # inside a sentence
+    head = order_words[0].upper() + order_words[1:]  # at the start of one
+    ship = order.shipment
+    status = order.status
+    if status == "shipped" and ship is not None and ship.expected_delivery < today:
+        status = "delayed"  # the carrier hasn't caught up with the calendar yet
+    window = profile.return_window_days
+
+    if status == "processing":
+        placed = on_day(_local_date(profile, order.placed_at), today)
+        if request == "cancel":
+            minutes = (now - order.placed_at).total_seconds() / 60
+            if minutes < SELF_CANCEL_MINUTES:
+                left = max(1, int(SELF_CANCEL_MINUTES - minutes))
+                return Reply(
+                    f"Good news: {order_words} hasn't shipped yet, so you can still cancel it yourself. Go to My Account > "
+                    f"Orders, open the order and choose \"Cancel order\"; that works for the first hour after "
+                    f"ordering, so for about {left} more minute{'s' if left != 1 else ''}."
+                )
+            return Reply(
+                f"{head} hasn't shipped yet, so it can still be stopped. Cancelling it yourself in My Orders is only "
+                f"possible in the first hour after ordering, so a colleague needs to cancel it for you before it ships.",
+                offer_callback=True,
+            )
+        lead = "It hasn't left our warehouse yet, so it isn't with a carrier. " if request in ("late", "missing") else ""
+        return Reply(
+            f"{lead}{head} was placed {placed} and is being prepared; it hasn't shipped yet. You'll get an email "
+            f"with the tracking link as soon as it's on its way."
+        )
+
+    if status == "cancelled":
+        when = on_day(_local_date(profile, order.cancelled_at), today) if order.cancelled_at else ""
+        start = f"{head} was already cancelled" if request == "cancel" else f"{head} was cancelled"
+        return Reply(
+            f"{start}{' ' + when if when else ''}, so there's nothing on its way. Any payment went back to your "
+            f"original payment method; refunds take {profile.refund_days}."
+        )
+
+    if ship is None:  # a shipped status without a shipment: say what we know
+        return Reply(f"{head} is {status}. A colleague can give you the details.", offer_callback=True)
+
+    shipped = on_day(_local_date(profile, ship.shipped_at), today)
+    expected = relative_day(ship.expected_delivery, today)
+    tracking = tracking_phrase(ship, profile)
+    cannot_cancel = (
+        f"{head} has already shipped ({shipped}, with {ship.carrier}), so it can't be cancelled any more. You can "
+        f"refuse the delivery when {ship.carrier} arrives and it comes straight back to us, or return it free within "
+        f"{window} days of delivery; either way you get a full refund once it's back with us."
+    )
+
+    if status == "shipped":
+        if request == "cancel":
+            return Reply(cannot_cancel)
+        lead = {"late": "It's still on schedule: ", "missing": "It's still on its way: "}.get(request, "")
+        return Reply(f"{lead}{order_words if lead else head} shipped {shipped} with {tracking} and is expected {expected}.")
+
+    if status == "delayed":
+        new_estimate = add_business_days(max(today, ship.expected_delivery), DELAY_GRACE_BUSINESS_DAYS)
+        note = f" {ship.carrier} says: {ship.status_note.rstrip('.')}." if ship.status_note else ""
+        text = (
+            f"I'm sorry, {order_words} is running late. It shipped {shipped} with {tracking} and was due "
+            f"{relative_day(ship.expected_delivery, today)}.{note} Late parcels usually turn up within a couple of "
+            f"business days, so we now expect it by {relative_day(new_estimate, today)}. If it hasn't arrived by "
+            f"then, let us know and we'll send a replacement or refund you in full."
+        )
+        if request == "cancel":
+            text = f"{cannot_cancel} Sorry it's taking longer than it should: it was due {relative_day(ship.expected_delivery, today)}."
+        return Reply(text)
+
+    if status == "delivered":
+        delivered_day = _local_date(profile, ship.delivered_at) if ship.delivered_at else ship.expected_delivery
+        delivered = on_day(delivered_day, today)
+        can_return = order.return_by is not None and order.return_by >= today
+        if request in ("missing", "late"):
+            recent = (today - delivered_day).days <= 1
+            early = (" Carriers sometimes mark a parcel delivered a little early, so it may still turn up today."
+                     if recent else "")
+            return Reply(
+                f"Our records show {order_words} was delivered {delivered} by {tracking}, so I'm sorry it hasn't "
+                f"reached you. A few things worth checking first: whether a neighbour took it in, any safe place such "
+                f"as a porch, garage or mailbox, your building's reception or mail room, and that the delivery address "
+                f"{order.ship_to} is right.{early} If it doesn't turn up, we can open an investigation with "
+                f"{ship.carrier} and send a replacement or refund you.",
+                offer_callback=True,
+            )
+        if request == "cancel":
+            tail = (f"but you can return it free until {format_day(order.return_by, today)}: just say \"start a return\"."
+                    if can_return else "and its return window has closed; for a fault, our warranty may still cover it.")
+            return Reply(f"{head} was already delivered {delivered}, so it can't be cancelled, {tail}")
+        tail = (f" If anything isn't right, you can return it until {format_day(order.return_by, today)}."
+                if can_return else "")
+        return Reply(f"{head} was delivered {delivered} by {ship.carrier}.{tail}")
+
+    if status == "lost":
+        note = f" ({ship.status_note.rstrip('.')})" if ship.status_note else ""
+        return Reply(
+            f"I'm really sorry: {ship.carrier} has reported the parcel for {order_words} as lost{note}. It shipped "
+            f"{shipped} with {tracking}. You don't need to wait any longer: we'll send a replacement or refund you in "
+            f"full, whichever you prefer, and a colleague can set that up with you.",
+            offer_callback=True,
+        )
+
+    # exception (address problem, damaged in transit, signature needed...) and anything unknown
+    note = ship.status_note.rstrip(".") if ship.status_note else "the carrier reported a delivery problem"
+    if request == "cancel":
+        problem = f"{head} has already shipped, so it can't be cancelled, and there's a problem with its delivery"
+    else:
+        problem = f"There's a problem with the delivery of {order_words}"
+    return Reply(
+        f"{problem}: {note}. It shipped {shipped} with {tracking}. Our care team can sort this out with "
+        f"{ship.carrier} for you.",
+        offer_callback=True,
+    )
+
+
+# ------------------------------------------------------------------ returns
+def return_created_reply(case: ReturnCase, return_type: str | None, email: str | None,
+                         profile: ClientProfile) -> Reply:
+    to = f"to {email}" if email else "to the email address on your order"
+    label = f"We've emailed a free prepaid return label {to}."
+    refund = profile.money(case.refund_amount)
+    if return_type in ("damaged", "wrong"):
+        what = "arrived damaged" if return_type == "damaged" else "wasn't what you ordered"
+        return Reply(
+            f"I'm sorry your {case.product} {what}. I've opened case {case.reference} for you. {label} Once it's on "
+            f"its way back, we'll send a replacement or refund {refund}, whichever you prefer: just reply to that "
+            f"email to choose. Refunds reach your original payment method within {profile.refund_days}."
+        )
+    if return_type == "exchange":
+        return Reply(
+            f"Your exchange is set up: reference {case.reference}. {label} Send the {case.product} back, and once it "
+            f"arrives we'll ship the replacement; reply to that email if you'd like a different size or colour."
+        )
+    return Reply(
+        f"Your return is open: reference {case.reference}. {label} Pack the {case.product} (the original box is "
+        f"great but not required) and drop it off with the carrier. Once it arrives at our warehouse, we'll refund "
+        f"{refund} to your original payment method within {profile.refund_days}."
+    )
+
+
+def return_refused_reply(reason_code: str, message: str, order: Order | None, item: str | None,
+                         profile: ClientProfile, now: datetime) -> Reply:
+    """An honest "no" for a refused return, with what the customer can do instead."""
+    today = profile.today(now)
+    if reason_code == "outside_window" and order is not None and order.return_by is not None:
+        ship = order.shipment
+        delivered = (f" was delivered {on_day(_local_date(profile, ship.delivered_at), today)} and"
+                     if ship and ship.delivered_at else "'s")
+        return Reply(
+            f"I'm sorry, I can't start a return for the {item or 'item'}: order {order.order_id}{delivered} the "
+            f"{profile.return_window_days}-day return window closed {on_day(order.return_by, today)}. If it's faulty, "
+            f"our warranty may still cover it:",
+            responses=("utter_warranty_claim",),
+            offer_callback=True,
+        )
+    if reason_code == "not_delivered" and order is not None:
+        status = order_status_reply(order, "status", profile, now)
+        return Reply(
+            f"Order {order.order_id} hasn't been delivered yet, so a return can only be started once it arrives. "
+            f"{status.text}",
+            offer_callback=True,
+        )
+    if reason_code == "already_returned":
+        return Reply(f"{message} The prepaid label is in your email; if you can't find it, a colleague can resend it.",
+                     offer_callback=True)
+    if reason_code == "order_cancelled":
+        return Reply(f"{message} Any payment went back to your original payment method.", offer_callback=True)
+    return Reply(message, offer_callback=True)
+
+
+# ------------------------------------------------------------------ billing
+def charge_label(invoice: Invoice, profile: ClientProfile, now: datetime, count: int = 1) -> str:
+    """ "$22.00 on Tuesday 10 March" (+ " (charged twice)")."""
+    day = format_day(_local_date(profile, invoice.issued_at), profile.today(now))
+    times = {1: "", 2: " (charged twice)"}.get(count, f" ({count} charges)")
+    return f"{profile.money(invoice.amount)} on {day}{times}"
+
+
+def dispute_created_reply(case: DisputeCase, invoice: Invoice, same_day_charges: int, email: str | None,
+                          profile: ClientProfile, now: datetime) -> Reply:
+    today = profile.today(now)
+    day = format_day(_local_date(profile, invoice.issued_at), today)
+    amount = profile.money(invoice.amount)
+    contact = f" and will email you at {email}" if email else " and will email you"
+    text = (
+        f"I've opened billing case {case.reference} for the {amount} charge on {day} ({invoice.invoice_id}). Our "
+        f"billing team reviews it within {DISPUTE_REVIEW}{contact}."
+    )
+    if same_day_charges >= 2:
+        text += (
+            f" I can see {same_day_charges} charges of {amount} that day, so it looks like you were charged twice: "
+            f"once the team confirms it, the duplicate is refunded to your {invoice.payment_method} within "
+            f"{profile.refund_days}."
+        )
+    return Reply(text)
+
+
+# ------------------------------------------------------------------ call backs
+def when_phrase(when_text: str, when: When, today: date) -> str:
+    """The customer's words, plus the date they resolve to when it isn't spelled out."""
+    if when.day is None:
+        return when_text
+    spelled = format_day(when.day, today)
+    return when_text if spelled.lower() in when_text.lower() else f"{when_text} ({spelled})"
+
+
+def outside_hours_note(profile: ClientProfile, when: When, now: datetime) -> str:
+    """Said when the customer asks for a time the team doesn't call; the time is still taken."""
+    local_now = profile.local(now)
+    day = when.day or local_now.date()
+    minutes = when.minutes if when.minutes is not None and when.bound != "before" else 0
+    start = datetime.combine(day, datetime.min.time(), tzinfo=profile.tz) + timedelta(minutes=minutes)
+    if start < local_now:
+        start = local_now
+    earliest = profile.next_opening(start)
+    text = f"Just so you know, our team calls {profile.hours_summary()}, so that's outside our hours."
+    if earliest is not None:
+        text += (f" I've noted your preference; the earliest we can call is "
+                 f"{profile.describe_moment(earliest, now)}.")
+    return text
+
+
+def callback_confirmation(case: Callback, phone: str, when_text: str, topic: str | None) -> Reply:
+    about = ""
+    if topic:
+        short = topic if len(topic) <= 80 else topic[:77].rstrip() + "..."
+        about = f" about \"{short}\""
+    return Reply(
+        f"All set! Your call back is booked (reference {case.reference}). Someone from our care team will call you "
+        f"on {mask_phone(phone)}, {when_text}{about}."
+    )
+
+
+# ------------------------------------------------------------------ hours
+def store_hours_reply(profile: ClientProfile, now: datetime) -> Reply:
+    summary = profile.hours_summary()
+    if profile.is_open(now):
+        closes = profile.closes_at(now)
+        until = f", until {format_clock(closes.time())} {profile.timezone_label}" if closes else ""
+        return Reply(f"Yes, our care team is available right now{until}. Our hours are {summary}.")
+    earliest = profile.next_opening(now)
+    back = (f" They're back {profile.describe_moment(earliest, now)} {profile.timezone_label}."
+            if earliest is not None else "")
+    return Reply(
+        f"Our care team is offline right now.{back} Our hours are {summary}. I can still help with orders, returns "
+        f"and billing around the clock, or book a call back for when they're in."
+    )
+

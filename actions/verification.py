@@ -1,0 +1,83 @@
+"""Order number + email verification, shared by the order look-up and the return forms.
+
+`validate_order_id` normalises the number and checks the order exists; `validate_email`
+checks the email belongs to the order's customer and then sets `verified_customer_id`.
+Wrong emails are counted from the tracker (bot messages marked `verification_failed`
+since the form started): the third one stops the form with `utter_too_many_attempts`.
+"""
+from __future__ import annotations
+
+from abc import ABC
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import VERIFICATION_FAILED, CareFormValidation, get_crm, marks_in_current_form, utter
+from bot.crm import CrmError
+from bot.parsing import normalize_email, normalize_order_id
+
+MAX_EMAIL_ATTEMPTS = 3
+
+NOT_AN_ORDER_ID = "That doesn't look like an order number; they look like A1042 and you'll find yours in the order confirmation email. Could you check it?"
+NOT_AN_EMAIL = "That doesn't look like an email address. Could you type it again, like name@example.com?"
+
+
+def order_not_found(order_id: str) -> str:
+    return f"I can't find order {order_id}. Could you check the number?"
+
+
+def email_mismatch(order_id: str, attempts_left: int) -> str:
+    tries = "one more try" if attempts_left == 1 else f"{attempts_left} more tries"
+    return (f"Sorry, that email doesn't match order {order_id}. Could you check it and type it again? It's the address "
+            f"the order confirmation went to ({tries}).")
+
+
+class OrderVerificationValidation(CareFormValidation, ABC):
+    """Base of forms that ask for `order_id` and `email` and verify the customer."""
+
+    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> dict[str, Any]:
+        order_id = normalize_order_id(value)
+        if order_id is None:
+            utter(dispatcher, NOT_AN_ORDER_ID)
+            return {"order_id": None}
+        try:
+            order = get_crm().get_order(order_id)
+        except CrmError as exc:
+            return self.crm_down(dispatcher, tracker, exc, order_id=order_id)
+        if order is None:
+            utter(dispatcher, order_not_found(order_id))
+            return {"order_id": None}
+        slots: dict[str, Any] = {"order_id": order_id}
+        if tracker.get_slot("verified_customer_id") != order.customer_id:
+            # someone else's order (or nobody verified yet): the email must be given for this order
+            slots.update(verified_customer_id=None, email=None)
+        return slots
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> dict[str, Any]:
+        email = normalize_email(value)
+        if email is None:
+            utter(dispatcher, NOT_AN_EMAIL)
+            return {"email": None}
+        order_id = tracker.get_slot("order_id")
+        if not order_id:
+            return {"email": None}  # asked again once we know the order
+        try:
+            crm = get_crm()
+            order = crm.get_order(order_id)
+            customer = crm.find_customer(customer_id=order.customer_id) if order else None
+        except CrmError as exc:
+            return self.crm_down(dispatcher, tracker, exc, email=None, verified_customer_id=None)
+        if order is None:
+            return {"email": None, "order_id": None, "verified_customer_id": None}
+        if customer is not None and customer.email.strip().lower() == email:
+            return {"email": email, "verified_customer_id": customer.customer_id}
+
+        failures = marks_in_current_form(tracker, self.form_name(), VERIFICATION_FAILED) + 1
+        if failures >= MAX_EMAIL_ATTEMPTS:
+            return self.stop_form(dispatcher, "utter_too_many_attempts", email=None, verified_customer_id=None)
+        utter(dispatcher, email_mismatch(order.order_id, MAX_EMAIL_ATTEMPTS - failures), mark=VERIFICATION_FAILED)
+        return {"email": None, "verified_customer_id": None}

@@ -1,0 +1,37 @@
+"""`carebot hub ...` subcommands."""
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    hub = subparsers.add_parser("hub", help="Run the care hub (the gateway customers talk to).")
+    actions = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")
+    serve = actions.add_parser("serve", help="Serve the hub API, websocket, widget and demo page.")
+    serve.add_argument("--host", default=None, help="Interface to bind (default: CAREBOT_HUB_HOST or 127.0.0.1).")
+    serve.add_argument("--port", type=int, default=None, help="Port (default: CAREBOT_HUB_PORT or 8000).")
+    serve.set_defaults(handler=serve_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    import uvicorn
+
+    from bot.hub.app import create_app
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    settings = replace(
+        settings,
+        hub_host=args.host or settings.hub_host,
+        hub_port=args.port if args.port is not None else settings.hub_port,
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.hub_host,
+        port=settings.hub_port,
+        log_config=None,  # keep the JSON logging configured by `carebot`
+        proxy_headers=True,
+    )
+    return 0

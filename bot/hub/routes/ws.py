@@ -1,0 +1,230 @@
+"""WS /ws: the web widget's live connection.
+
+Client -> server frames::
+
+    {"type": "hello", "conversation_id": "..."}          # optional id; unknown/absent -> new conversation
+    {"type": "message", "id": "<client id>", "text": "...", "payload": "/quick_reply"}  # payload optional
+    {"type": "ping"}
+
+Server -> client frames::
+
+    {"type": "welcome", "conversation_id": "...", "resumed": bool, "history": [message...]}
+    {"type": "ack", "id": "<client id>", "message_id": 17, "duplicate": false}   # stored, safe
+    {"type": "typing", "on": true|false}
+    {"type": "bot", "id": 18, "text": "...", "buttons": [{"title", "payload"}], "image": null, ...}
+    {"type": "customer", ...}   # the same conversation's message sent from another tab
+    {"type": "error", "code": "...", "message": "...", "id": "<client id, when about a message>"}
+    {"type": "pong"}
+
+Messages are acknowledged as soon as they are stored; answers are produced in order by a
+per-connection worker, so a slow bot never delays the next acknowledgement. A client resends
+unacknowledged messages with the same id after reconnecting; the hub answers those idempotently.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from bot.hub.messages import bot_frame, to_wire
+from bot.hub.router import Accepted, InvalidInput
+from bot.hub.services import Hub, get_hub
+from bot.hub.store import UnknownConversation
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+MAX_FRAME_CHARS = 1_000_000
+HISTORY_LIMIT = 200
+
+
+class CustomerSocket:
+    """One customer websocket connection."""
+
+    def __init__(self, websocket: WebSocket, hub: Hub) -> None:
+        self.ws = websocket
+        self.hub = hub
+        self.conversation_id: str | None = None
+        self._open = True
+        self._send_lock = asyncio.Lock()
+        self._queue: asyncio.Queue[Accepted | None] = asyncio.Queue()
+
+    # -- sending ---------------------------------------------------------------------------
+    async def send(self, frame: dict[str, Any]) -> bool:
+        if not self._open:
+            return False
+        async with self._send_lock:
+            try:
+                await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
+            except Exception:  # noqa: BLE001 - the peer went away
+                self._open = False
+                return False
+        return True
+
+    async def error(self, code: str, message: str, *, client_id: Any = None) -> None:
+        log.warning("websocket frame rejected", extra={"event": "ws_error", "error_code": code,
+                                                        "conversation_id": self.conversation_id})
+        frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if client_id is not None:
+            frame["id"] = client_id
+        await self.send(frame)
+
+    # -- receiving -------------------------------------------------------------------------
+    async def run(self) -> None:
+        # The worker belongs to the hub, not to this connection: if the connection is torn down
+        # (even cancelled), messages already stored are still answered and the answers stored.
+        worker = self.hub.spawn(self._work(), name="ws-answers")
+        try:
+            while True:
+                try:
+                    event = await self.ws.receive()
+                except (WebSocketDisconnect, RuntimeError):
+                    break
+                if event["type"] == "websocket.disconnect":
+                    break
+                if event.get("bytes") is not None:
+                    await self.error("binary_not_supported", "Binary frames are not supported; send JSON text frames.")
+                    continue
+                raw = event.get("text")
+                if raw is None:
+                    continue
+                try:
+                    await self._on_text(raw)
+                except Exception:  # noqa: BLE001 - e.g. the database is down; keep the socket open
+                    log.exception("failed to handle websocket frame",
+                                  extra={"event": "ws_internal_error", "conversation_id": self.conversation_id})
+                    await self.error("internal_error", "Sorry, something went wrong on our side. "
+                                     "Please try again in a moment.")
+        finally:
+            self._open = False
+            if self.conversation_id is not None:
+                self.hub.connections.discard(self.conversation_id, self)
+            self._queue.put_nowait(None)
+            await asyncio.shield(worker)
+
+    async def _on_text(self, raw: str) -> None:
+        if len(raw) > MAX_FRAME_CHARS:
+            await self.error("frame_too_large", f"Frames must be at most {MAX_FRAME_CHARS:,} characters.")
+            return
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            await self.error("invalid_json", "The frame is not valid JSON.")
+            return
+        if not isinstance(frame, dict):
+            await self.error("invalid_frame", "Each frame must be a JSON object with a 'type'.")
+            return
+        kind = frame.get("type")
+        if kind == "hello":
+            await self._on_hello(frame)
+        elif kind == "message":
+            await self._on_message(frame)
+        elif kind == "ping":
+            await self.send({"type": "pong"})
+        elif kind is None:
+            await self.error("missing_type", "The frame has no 'type'.")
+        else:
+            await self.error("unknown_type", f"Unknown frame type {str(kind)[:40]!r}; expected hello, message or ping.")
+
+    async def _on_hello(self, frame: dict[str, Any]) -> None:
+        router = self.hub.router
+        requested = frame.get("conversation_id")
+        if requested is not None and not isinstance(requested, str):
+            await self.error("invalid_conversation_id", "'conversation_id' must be a string.")
+            return
+        resumed = bool(requested) and await router.conversation_exists(requested)
+        conversation_id = requested if resumed else await router.create_conversation(channel="web")
+        if self.conversation_id is not None:
+            self.hub.connections.discard(self.conversation_id, self)
+        self.conversation_id = conversation_id
+        self.hub.connections.add(conversation_id, self)
+        history = await router.history(conversation_id, limit=HISTORY_LIMIT)
+        limit = self.hub.settings.max_message_chars
+        await self.send({
+            "type": "welcome",
+            "conversation_id": conversation_id,
+            "resumed": resumed,
+            "history": [to_wire(message, text_limit=limit) for message in history],
+        })
+
+    async def _on_message(self, frame: dict[str, Any]) -> None:
+        client_id = frame.get("id")
+        if client_id is None:
+            await self.error("missing_field", "A message frame needs an 'id' (your message id).")
+            return
+        if isinstance(client_id, bool) or not isinstance(client_id, (str, int)):
+            await self.error("invalid_field", "'id' must be a string.")
+            return
+        if self.conversation_id is None:
+            await self.error("hello_required", "Send a 'hello' frame before sending messages.", client_id=client_id)
+            return
+        if "text" not in frame:
+            await self.error("missing_field", "A message frame needs a 'text'.", client_id=client_id)
+            return
+        try:
+            accepted = await self.hub.router.accept(
+                self.conversation_id, frame["text"], str(client_id), button_payload=frame.get("payload")
+            )
+        except InvalidInput as exc:
+            await self.error(exc.code, exc.message, client_id=client_id)
+            return
+        except UnknownConversation:
+            await self.error("unknown_conversation", "This conversation no longer exists; send 'hello' again.",
+                             client_id=client_id)
+            return
+        except Exception:  # noqa: BLE001 - e.g. database down: tell the client so it keeps and resends the message
+            log.exception("could not store customer message", extra={"event": "store_failed",
+                                                                      "conversation_id": self.conversation_id})
+            await self.error("store_failed", "Sorry, we couldn't save your message. Please try again in a moment.",
+                             client_id=client_id)
+            return
+        await self.send({"type": "ack", "id": client_id, "message_id": accepted.inbound.id,
+                         "duplicate": accepted.duplicate})
+        if not accepted.duplicate:
+            limit = self.hub.settings.max_message_chars
+            await self.hub.connections.push(self.conversation_id, to_wire(accepted.inbound, text_limit=limit),
+                                            exclude=self)
+        await self._queue.put(accepted)
+
+    # -- answering ---------------------------------------------------------------------------
+    async def _work(self) -> None:
+        while True:
+            accepted = await self._queue.get()
+            if accepted is None:
+                return
+            try:
+                await self._answer(accepted)
+            except Exception:  # noqa: BLE001
+                log.exception("failed to answer customer message",
+                              extra={"event": "answer_failed", "conversation_id": accepted.conversation_id,
+                                     "message_id": accepted.inbound.id})
+                await self.error("internal_error", "Sorry, something went wrong while answering. "
+                                 "Your message is saved; please try again in a moment.")
+
+    async def _answer(self, accepted: Accepted) -> None:
+        router, connections = self.hub.router, self.hub.connections
+        if accepted.duplicate:
+            # A retry: this connection missed the answers, the others already have them.
+            for reply in await router.respond(accepted):
+                await self.send(bot_frame(reply))
+            return
+        conversation_id = accepted.conversation_id
+        waits_for_bot = router.will_ask_bot(accepted.inbound)
+        if waits_for_bot:
+            await connections.push(conversation_id, {"type": "typing", "on": True})
+        try:
+            for reply in await router.respond(accepted):
+                await connections.push(conversation_id, bot_frame(reply))
+        finally:
+            if waits_for_bot:
+                await connections.push(conversation_id, {"type": "typing", "on": False})
+
+
+@router.websocket("/ws")
+async def customer_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await CustomerSocket(websocket, get_hub(websocket)).run()

@@ -1,0 +1,279 @@
+"""validate_order_lookup_form and action_order_status against the real seeded CRM."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from action_testkit import load_tracker, marks, texts
+from conftest import SEED_NOW
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+
+from actions.orders import ActionOrderStatus, ValidateOrderLookupForm
+from bot.client_profile import load_client_profile
+
+pytestmark = pytest.mark.anyio
+
+PROFILE = load_client_profile("client.yml")
+TODAY = PROFILE.today(SEED_NOW)
+
+
+def day(offset: int, weekday: bool = True) -> str:
+    """Oracle for dates in replies: "Friday 7 March" (no weekday: "7 March")."""
+    d = TODAY + timedelta(days=offset)
+    return f"{d:%A} {d.day} {d:%B}" if weekday else f"{d.day} {d:%B}"
+
+
+async def validate(dispatcher, domain, **kwargs):
+    tracker = load_tracker(kwargs.pop("fixture"), **kwargs)
+    return await ValidateOrderLookupForm().run(dispatcher, tracker, domain)
+
+
+# ------------------------------------------------------------------ order number
+async def test_order_id_is_normalised(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id")
+    assert events == [SlotSet("order_id", "A1042"), SlotSet("verified_customer_id", None), SlotSet("email", None)]
+    assert dispatcher.messages == []
+
+
+async def test_order_id_with_hash_and_lowercase(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id", candidates={"order_id": "#a1043"})
+    assert events[0] == SlotSet("order_id", "A1043")
+
+
+async def test_order_id_in_unknown_format_is_asked_again(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id", candidates={"order_id": "12"})
+    assert events == [SlotSet("order_id", None)]
+    assert texts(dispatcher) == [
+        "That doesn't look like an order number; they look like A1042 and you'll find yours in the order "
+        "confirmation email. Could you check it?"
+    ]
+
+
+async def test_unknown_order_is_asked_again(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id", candidates={"order_id": "A9999"})
+    assert events == [SlotSet("order_id", None)]
+    assert texts(dispatcher) == ["I can't find order A9999. Could you check the number?"]
+
+
+async def test_order_of_the_already_verified_customer_keeps_the_verification(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id", candidates={"order_id": "A1045"},
+                            slots={"verified_customer_id": "C1001", "email": "maria.lopez@example.com"})
+    assert events == [SlotSet("order_id", "A1045")]
+
+
+async def test_order_of_another_customer_drops_the_verification(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id", candidates={"order_id": "A1047"},
+                            slots={"verified_customer_id": "C1001", "email": "maria.lopez@example.com"})
+    assert events == [SlotSet("order_id", "A1047"), SlotSet("verified_customer_id", None), SlotSet("email", None)]
+
+
+# ------------------------------------------------------------------ email
+async def test_matching_email_verifies_the_customer(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_email")
+    assert events == [SlotSet("email", "maria.lopez@example.com"), SlotSet("verified_customer_id", "C1001")]
+    assert dispatcher.messages == []
+
+
+async def test_invalid_email_is_asked_again_without_counting(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_email", candidates={"email": "maria at example"})
+    assert events == [SlotSet("email", None)]
+    assert texts(dispatcher) == ["That doesn't look like an email address. Could you type it again, like name@example.com?"]
+    assert marks(dispatcher) == [None]
+
+
+async def test_wrong_email_is_asked_again_politely(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_email",
+                            candidates={"email": "james.okafor@example.com"})
+    assert events == [SlotSet("email", None), SlotSet("verified_customer_id", None)]
+    assert texts(dispatcher) == [
+        "Sorry, that email doesn't match order A1042. Could you check it and type it again? It's the address the "
+        "order confirmation went to (2 more tries)."
+    ]
+    assert marks(dispatcher) == ["verification_failed"]
+
+
+async def test_third_wrong_email_stops_the_form(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_email_two_failures")
+    assert events == [
+        SlotSet("email", None),
+        SlotSet("verified_customer_id", None),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+    ]
+    assert texts(dispatcher) == ["utter_too_many_attempts"]
+    assert marks(dispatcher) == ["form_stopped"]
+
+
+async def test_failures_of_an_earlier_form_run_do_not_count(crm_url, dispatcher, domain):
+    # the same history, but the form is being activated again (not active yet)
+    events = await validate(dispatcher, domain, fixture="order_lookup_email_two_failures", active_loop=None)
+    assert events == [SlotSet("email", None), SlotSet("verified_customer_id", None)]
+    assert marks(dispatcher) == ["verification_failed"]
+
+
+async def test_email_before_the_order_number_waits_for_it(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_email", slots={"order_id": None})
+    assert events == [SlotSet("email", None)]
+    assert dispatcher.messages == []
+
+
+async def test_unknown_order_and_email_in_one_message(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id",
+                            candidates={"order_id": "A9999", "email": "maria.lopez@example.com"})
+    assert events == [SlotSet("order_id", None), SlotSet("email", None)]
+    assert texts(dispatcher) == ["I can't find order A9999. Could you check the number?"]
+
+
+# ------------------------------------------------------------------ CRM down
+async def test_crm_down_while_checking_the_order_stops_the_form(crm_down, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id",
+                            candidates={"order_id": "A1042", "email": "maria.lopez@example.com"})
+    assert events == [
+        SlotSet("order_id", "A1042"),
+        SlotSet("email", None),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+    ]
+    assert texts(dispatcher) == ["utter_crm_unavailable"]
+    assert marks(dispatcher) == ["form_stopped"]
+
+
+async def test_crm_down_while_checking_the_email_stops_the_form(crm_down, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_email")
+    assert events == [
+        SlotSet("email", None),
+        SlotSet("verified_customer_id", None),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+    ]
+    assert texts(dispatcher) == ["utter_crm_unavailable"]
+
+
+# ------------------------------------------------------------------ action_order_status
+async def status(dispatcher, domain, order_id="A1042", request="status", customer="C1001"):
+    tracker = load_tracker("order_lookup_done", slots={"order_id": order_id, "order_request": request,
+                                                       "verified_customer_id": customer})
+    return await ActionOrderStatus().run(dispatcher, tracker, domain)
+
+
+async def test_status_of_a_shipped_order(crm_url, dispatcher, domain):
+    events = await status(dispatcher, domain)
+    assert events == [SlotSet("order_request", None)]
+    assert texts(dispatcher) == [
+        f"Order A1042 (Pour-Over Kettle and 2 × Coffee Beans) shipped on {day(-3, weekday=False)} with UPS "
+        f"(tracking 1Z84F2A70399271864, https://www.ups.com/track?tracknum=1Z84F2A70399271864) and is expected "
+        f"{day(2)}."
+    ]
+
+
+async def test_late_request_for_an_order_still_on_schedule(crm_url, dispatcher, domain):
+    await status(dispatcher, domain, request="late")
+    assert texts(dispatcher)[0].startswith("It's still on schedule: order A1042 (Pour-Over Kettle")
+
+
+async def test_delayed_order_apologises_with_a_new_estimate(crm_url, dispatcher, domain):
+    events = await status(dispatcher, domain, order_id="A1045", request="late")
+    assert events == [SlotSet("order_request", None)]
+    new_estimate = TODAY + timedelta(days=1)
+    while sum(1 for n in range(1, (new_estimate - TODAY).days + 1) if (TODAY + timedelta(days=n)).weekday() < 5) < 2:
+        new_estimate += timedelta(days=1)
+    expected = f"{new_estimate:%A} {new_estimate.day} {new_estimate:%B}"
+    if new_estimate == TODAY + timedelta(days=1):
+        expected = "tomorrow"
+    assert texts(dispatcher) == [
+        f"I'm sorry, order A1045 (Stand Mixer) is running late. It shipped on {day(-8, weekday=False)} with FedEx "
+        f"(tracking 771204951172, https://www.fedex.com/fedextrack/?trknbr=771204951172) and was due {day(-3)}. "
+        f"Late parcels usually turn up within a couple of business days, so we now expect it by {expected}. If it "
+        f"hasn't arrived by then, let us know and we'll send a replacement or refund you in full."
+    ]
+
+
+async def test_missing_parcel_marked_delivered_gives_steps_and_offers_a_call(crm_url, dispatcher, domain):
+    events = await status(dispatcher, domain, order_id="A1043", request="missing")
+    assert events == [SlotSet("order_request", None), FollowupAction("utter_offer_callback")]
+    (text,) = texts(dispatcher)
+    assert text.startswith(f"Our records show order A1043 (Burr Grinder Pro and Ceramic Mug Set) was delivered on "
+                           f"{day(-10, weekday=False)} by FedEx (tracking 771204938815")
+    for step in ("neighbour", "safe place", "mail room", "1420 Maple Avenue, Austin, TX 78704",
+                 "open an investigation with FedEx"):
+        assert step in text
+
+
+async def test_delivered_order_status_mentions_the_return_deadline(crm_url, dispatcher, domain):
+    await status(dispatcher, domain, order_id="A1043")
+    assert texts(dispatcher) == [
+        f"Order A1043 (Burr Grinder Pro and Ceramic Mug Set) was delivered on {day(-10, weekday=False)} by FedEx. "
+        f"If anything isn't right, you can return it until {day(20)}."
+    ]
+
+
+async def test_cancel_a_processing_order_after_the_first_hour_needs_a_colleague(crm_url, dispatcher, domain):
+    events = await status(dispatcher, domain, order_id="A1046", request="cancel")
+    assert events == [SlotSet("order_request", None), FollowupAction("utter_offer_callback")]
+    assert texts(dispatcher) == [
+        "Order A1046 (Toaster and Linen Tea Towels) hasn't shipped yet, so it can still be stopped. Cancelling it "
+        "yourself in My Orders is only possible in the first hour after ordering, so a colleague needs to cancel it "
+        "for you before it ships."
+    ]
+
+
+async def test_cancel_a_processing_order_within_the_hour(crm_url, dispatcher, domain, monkeypatch):
+    from bot import client_profile
+
+    placed = SEED_NOW - timedelta(hours=20)
+    monkeypatch.setattr(client_profile, "now", lambda: placed + timedelta(minutes=15))
+    events = await status(dispatcher, domain, order_id="A1046", request="cancel")
+    assert events == [SlotSet("order_request", None)]
+    assert texts(dispatcher)[0].startswith("Good news: order A1046 (Toaster and Linen Tea Towels) hasn't shipped yet")
+    assert "My Account > Orders" in texts(dispatcher)[0] and "about 45 more minutes" in texts(dispatcher)[0]
+
+
+async def test_cancel_a_shipped_order_explains_refusing_or_returning(crm_url, dispatcher, domain):
+    await status(dispatcher, domain, request="cancel")
+    assert texts(dispatcher) == [
+        f"Order A1042 (Pour-Over Kettle and 2 × Coffee Beans) has already shipped (on {day(-3, weekday=False)}, with "
+        f"UPS), so it can't be cancelled any more. You can refuse the delivery when UPS arrives and it comes straight "
+        f"back to us, or return it free within 30 days of delivery; either way you get a full refund once it's back "
+        f"with us."
+    ]
+
+
+async def test_lost_order(crm_url, dispatcher, domain):
+    events = await status(dispatcher, domain, order_id="A1047", customer="C1003")
+    assert events[-1] == FollowupAction("utter_offer_callback")
+    assert texts(dispatcher)[0].startswith("I'm really sorry: USPS has reported the parcel for order A1047 (Dutch "
+                                           "Oven) as lost (Carrier reported the parcel lost in transit).")
+
+
+async def test_delivery_exception(crm_url, dispatcher, domain):
+    await status(dispatcher, domain, order_id="A1049", customer="C1004")
+    assert texts(dispatcher)[0].startswith("There's a problem with the delivery of order A1049 (Blender): Address could not be "
+                                           "verified; parcel held at the UPS facility. It shipped on")
+
+
+async def test_cancelled_order(crm_url, dispatcher, domain):
+    await status(dispatcher, domain, order_id="A1048", customer="C1003")
+    assert texts(dispatcher) == [
+        f"Order A1048 (Air Fryer) was cancelled on {day(-6, weekday=False)}, so there's nothing on its way. Any "
+        f"payment went back to your original payment method; refunds take 5-7 business days."
+    ]
+
+
+async def test_status_is_not_given_for_an_unverified_customer(crm_url, dispatcher, domain):
+    events = await status(dispatcher, domain, order_id="A1047", customer="C1001")
+    assert events == [SlotSet("order_request", None)]
+    assert dispatcher.messages == []
+
+
+async def test_status_stays_silent_after_the_form_was_stopped(crm_url, dispatcher, domain):
+    tracker = load_tracker("order_lookup_email_two_failures")
+    tracker.events.append({"event": "bot", "text": None, "metadata": {"carebot_mark": "form_stopped"}})
+    events = await ActionOrderStatus().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("order_request", None)]
+    assert dispatcher.messages == []
+
+
+async def test_status_with_crm_down(crm_down, dispatcher, domain):
+    events = await status(dispatcher, domain)
+    assert events == [SlotSet("order_request", None)]
+    assert texts(dispatcher) == ["utter_crm_unavailable"]

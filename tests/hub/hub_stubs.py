@@ -1,0 +1,140 @@
+"""A small real HTTP server standing in for Rasa (and the action server) in hub tests.
+
+It speaks the parts of Rasa's REST channel the hub uses and can be told to misbehave:
+``mode`` = "normal" | "error500" | "empty" | "not_json" | "not_list"; ``delay_s`` slows every webhook reply.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+XSS_IMG = '<img src=x onerror="window.__xss=1">'
+XSS_SCRIPT = "<script>window.__xss=1</script>"
+
+GREETING_BUTTONS = [
+    {"title": "Track my order", "payload": "/order_status"},
+    {"title": "Start a return", "payload": "/return_request"},
+    {"title": "Coffee Club", "payload": "/subscription_info"},
+]
+
+
+def canned_reply(sender: str, message: str) -> list[dict[str, Any]]:
+    """What the stand-in bot says; deterministic so tests can assert on it."""
+    lowered = message.lower()
+    if message == "/order_status":
+        return [{"recipient_id": sender, "text": "Sure! What's your order number? It looks like A1042."}]
+    if message.startswith("/"):
+        return [{"recipient_id": sender, "text": f"(intent {message})"}]
+    if lowered in ("hi", "hello", "hey"):
+        return [
+            {"recipient_id": sender, "text": "Hi there! What can I help you with today?"},
+            {"recipient_id": sender, "text": "Pick one, or just type your question.", "buttons": GREETING_BUTTONS},
+        ]
+    if "xss" in lowered:
+        return [{"recipient_id": sender, "text": XSS_IMG}, {"recipient_id": sender, "text": XSS_SCRIPT}]
+    if "picture" in lowered:
+        return [{"recipient_id": sender, "text": "Here it is:", "image": "https://example.com/kettle.png"},
+                {"recipient_id": sender, "image": "javascript:alert(1)"}]
+    if "custom" in lowered:
+        return [{"recipient_id": sender, "custom": {"handoff": True}}]
+    if "link" in lowered:
+        return [{"recipient_id": sender, "text": "Track it here: https://www.ups.com/track?tracknum=1Z999."}]
+    return [{"recipient_id": sender, "text": f"You said: {message}"}]
+
+
+class RasaStub:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.gets: list[str] = []
+        self.mode = "normal"
+        self.delay_s = 0.0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def messages(self) -> list[str]:
+        """The texts the hub forwarded to the bot, in order."""
+        return [request["message"] for request in self.requests]
+
+    def start(self) -> "RasaStub":
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                stub.gets.append(self.path)
+                if self.path == "/":
+                    self._send(200, b"Hello from Rasa: 3.6.21 (stub)", "text/plain")
+                elif self.path == "/health":
+                    self._send(200, b'{"status": "ok"}')
+                else:
+                    self._send(404, b'{"error": "not found"}')
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                if self.path != "/webhooks/rest/webhook":
+                    self._send(404, b"{}")
+                    return
+                body = json.loads(raw.decode("utf-8"))
+                stub.requests.append(body)
+                if stub.delay_s:
+                    time.sleep(stub.delay_s)
+                if stub.mode == "error500":
+                    self._send(500, b'{"error": "boom"}')
+                elif stub.mode == "empty":
+                    self._send(200, b"[]")
+                elif stub.mode == "not_json":
+                    self._send(200, b"<html>proxy error</html>", "text/html")
+                elif stub.mode == "not_list":
+                    self._send(200, b'{"text": "hi"}')
+                else:
+                    reply = canned_reply(body["sender"], body["message"])
+                    self._send(200, json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="rasa-stub", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def closed_port_url() -> str:
+    """A localhost URL nobody listens on (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def records(caplog: Any, event: str) -> list[logging.LogRecord]:
+    """Log records carrying the structured field ``event``."""
+    return [record for record in caplog.records if getattr(record, "event", None) == event]
