@@ -12,7 +12,17 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.common import CareFormValidation, SafeAction, button, form_stopped_this_turn, get_crm, log, now, profile, utter
+from actions.common import (
+    CareFormValidation,
+    SafeAction,
+    button,
+    form_stopped_this_turn,
+    log,
+    now,
+    profile,
+    utter,
+    with_crm,
+)
 from bot.crm import CrmError, DisputeNotAllowed, Invoice
 from bot.parsing import AmountError, clean_text, normalize_email, parse_money
 
@@ -45,14 +55,14 @@ class ValidateBillingDisputeForm(CareFormValidation):
     def name(self) -> str:
         return "validate_billing_dispute_form"
 
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> dict[str, Any]:
+    async def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
         email = normalize_email(value)
         if email is None:
             utter(dispatcher, NOT_AN_EMAIL)
             return {"email": None}
         try:
-            customer = get_crm().find_customer(email=email)
+            customer = await with_crm(lambda crm: crm.find_customer(email=email))
         except CrmError as exc:
             return self.crm_down(dispatcher, tracker, exc, email=None)
         if customer is None:
@@ -60,8 +70,8 @@ class ValidateBillingDisputeForm(CareFormValidation):
             return {"email": None}
         return {"email": email}
 
-    def validate_dispute_amount(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict) -> dict[str, Any]:
+    async def validate_dispute_amount(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
         try:
             amount = parse_money(value)
         except AmountError as exc:
@@ -70,17 +80,26 @@ class ValidateBillingDisputeForm(CareFormValidation):
         email = tracker.get_slot("email")
         if not email:
             return {"dispute_amount": None}  # asked again once we know the customer
-        try:
-            crm = get_crm()
+        since = now() - timedelta(days=CHARGE_LOOKBACK_DAYS)
+
+        def lookup(crm):
+            """(customer found, charge found, recent charges)"""
             customer = crm.find_customer(email=email)
             if customer is None:
-                return {"dispute_amount": None, "email": None}
+                return False, False, []
             if crm.find_charge(customer.customer_id, amount) is not None:
-                return {"dispute_amount": f"{amount:.2f}"}
-            since = now() - timedelta(days=CHARGE_LOOKBACK_DAYS)
-            recent = [i for i in crm.invoices_for_customer(customer.customer_id, limit=20) if i.issued_at >= since]
+                return True, True, []
+            invoices = crm.invoices_for_customer(customer.customer_id, limit=20)
+            return True, False, [i for i in invoices if i.issued_at >= since]
+
+        try:
+            known, charged, recent = await with_crm(lookup)
         except CrmError as exc:
             return self.crm_down(dispatcher, tracker, exc, dispute_amount=None)
+        if not known:
+            return {"dispute_amount": None, "email": None}
+        if charged:
+            return {"dispute_amount": f"{amount:.2f}"}
         money = profile().money(amount)
         if not recent:
             return self.stop_form(
@@ -118,10 +137,13 @@ class ActionSubmitDispute(SafeAction):
         if not (email and amount and reason):
             log.warning("dispute submitted without a complete form", extra={"sender_id": tracker.sender_id})
             return self.reset_events(tracker)
-        crm = get_crm()
         events = self.reset_events(tracker)
-        customer = crm.find_customer(email=email)
-        charges = crm.find_charges(customer.customer_id, amount) if customer else []
+
+        def lookup(crm):
+            customer = crm.find_customer(email=email)
+            return customer, crm.find_charges(customer.customer_id, amount) if customer else []
+
+        customer, charges = await with_crm(lookup)
         if not charges:
             log.warning("dispute: charge no longer found", extra={"sender_id": tracker.sender_id})
             utter(dispatcher, f"Sorry, I can no longer find that charge of {profile().money(Decimal(amount))}, so I "
@@ -131,7 +153,9 @@ class ActionSubmitDispute(SafeAction):
         cfg = profile()
         same_day = sum(1 for c in charges if cfg.local(c.issued_at).date() == cfg.local(invoice.issued_at).date())
         try:
-            case = crm.create_dispute(customer.customer_id, invoice.invoice_id, amount, reason)
+            case = await with_crm(
+                lambda crm: crm.create_dispute(customer.customer_id, invoice.invoice_id, amount, reason)
+            )
         except DisputeNotAllowed as exc:
             log.info("dispute refused", extra={"sender_id": tracker.sender_id, "reason_code": exc.reason_code})
             utter(dispatcher, f"{exc.message} Our billing team already has everything they need for it.")

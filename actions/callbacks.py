@@ -10,7 +10,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.common import CareFormValidation, SafeAction, form_stopped_this_turn, get_crm, log, now, profile, utter
+from actions.common import CareFormValidation, SafeAction, form_stopped_this_turn, log, now, profile, utter, with_crm
 from bot.parsing import PhoneNumberError, clean_text, normalize_us_phone, parse_when
 
 MAX_TIME_CHARS = 200
@@ -87,6 +87,7 @@ class ActionSubmitCallback(SafeAction):
         cfg, moment = profile(), now()
         today = cfg.today(moment)
         when = replies.when_phrase(when_text, parse_when(when_text, today), today)
-        case = get_crm().schedule_callback(phone, when, topic or "", customer_id=tracker.get_slot("verified_customer_id"))
+        customer_id = tracker.get_slot("verified_customer_id")
+        case = await with_crm(lambda crm: crm.schedule_callback(phone, when, topic or "", customer_id=customer_id))
         utter(dispatcher, replies.callback_confirmation(case, phone, when, topic).text)
         return self.reset_events(tracker)

@@ -11,10 +11,12 @@ from the tracker, so no extra slots are needed:
 """
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import threading
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from rasa_sdk import Action, FormValidationAction, Tracker, utils
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -28,6 +30,7 @@ from bot.crm import Crm, CrmError, open_crm
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MARK_KEY = "carebot_mark"
 FORM_STOPPED = "form_stopped"
@@ -48,6 +51,12 @@ def get_crm() -> Crm:
             if _crm is None:
                 _crm = open_crm(Settings.from_env().crm_url)
     return _crm
+
+
+async def with_crm(work: Callable[[Crm], T]) -> T:
+    """Run `work(crm)` in a worker thread: the CRM is synchronous (SQLAlchemy), the action
+    server is not, and a slow or unreachable database must not stall every conversation."""
+    return await asyncio.to_thread(lambda: work(get_crm()))
 
 
 def reset_crm_cache() -> None:
@@ -123,8 +132,6 @@ def marks_in_current_form(tracker: Tracker, form: str, mark: str) -> int:
 
 def button(title: str, intent: str, **entities: str) -> dict[str, str]:
     """A button whose payload is an intent with entities: /inform{"product":"Toaster"}."""
-    import json
-
     payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False, separators=(",", ":")) if entities else "")
     return {"title": title, "payload": payload}
 

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.common import SafeAction, form_stopped_this_turn, get_crm, log, now, profile, utter
+from actions.common import SafeAction, form_stopped_this_turn, log, now, profile, utter, with_crm
 from actions.verification import OrderVerificationValidation
 
 
@@ -33,7 +33,7 @@ class ActionOrderStatus(SafeAction):
         if not order_id or not customer_id:
             log.warning("order status without a verified order", extra={"sender_id": tracker.sender_id})
             return self.reset_events(tracker)
-        order = get_crm().get_order(order_id)
+        order = await with_crm(lambda crm: crm.get_order(order_id))
         if order is None or order.customer_id != customer_id:
             log.warning("order status: order missing or not the verified customer's",
                         extra={"sender_id": tracker.sender_id, "order_id": order_id})

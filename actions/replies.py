@@ -71,16 +71,19 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
             if minutes < SELF_CANCEL_MINUTES:
                 left = max(1, int(SELF_CANCEL_MINUTES - minutes))
                 return Reply(
-                    f"Good news: {order_words} hasn't shipped yet, so you can still cancel it yourself. Go to My Account > "
-                    f"Orders, open the order and choose \"Cancel order\"; that works for the first hour after "
-                    f"ordering, so for about {left} more minute{'s' if left != 1 else ''}."
+                    f"Good news: {order_words} hasn't shipped yet, so you can still cancel it yourself. Go to "
+                    f"My Account > Orders, open the order and choose \"Cancel order\"; that works for the first hour "
+                    f"after ordering, so for about {left} more minute{'s' if left != 1 else ''}."
                 )
             return Reply(
-                f"{head} hasn't shipped yet, so it can still be stopped. Cancelling it yourself in My Orders is only "
-                f"possible in the first hour after ordering, so a colleague needs to cancel it for you before it ships.",
+                f"{head} hasn't shipped yet, so it can still be stopped. Cancelling it yourself in My Orders is "
+                f"only possible in the first hour after ordering, so a colleague needs to cancel it for you before "
+                f"it ships.",
                 offer_callback=True,
             )
-        lead = "It hasn't left our warehouse yet, so it isn't with a carrier. " if request in ("late", "missing") else ""
+        lead = ""
+        if request in ("late", "missing"):
+            lead = "It hasn't left our warehouse yet, so it isn't with a carrier. "
         return Reply(
             f"{lead}{head} was placed {placed} and is being prepared; it hasn't shipped yet. You'll get an email "
             f"with the tracking link as soon as it's on its way."
@@ -110,7 +113,8 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
         if request == "cancel":
             return Reply(cannot_cancel)
         lead = {"late": "It's still on schedule: ", "missing": "It's still on its way: "}.get(request, "")
-        return Reply(f"{lead}{order_words if lead else head} shipped {shipped} with {tracking} and is expected {expected}.")
+        subject = order_words if lead else head
+        return Reply(f"{lead}{subject} shipped {shipped} with {tracking} and is expected {expected}.")
 
     if status == "delayed":
         new_estimate = add_business_days(max(today, ship.expected_delivery), DELAY_GRACE_BUSINESS_DAYS)
@@ -122,7 +126,8 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
             f"then, let us know and we'll send a replacement or refund you in full."
         )
         if request == "cancel":
-            text = f"{cannot_cancel} Sorry it's taking longer than it should: it was due {relative_day(ship.expected_delivery, today)}."
+            due = relative_day(ship.expected_delivery, today)
+            text = f"{cannot_cancel} Sorry it's taking longer than it should: it was due {due}."
         return Reply(text)
 
     if status == "delivered":
@@ -142,8 +147,11 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
                 offer_callback=True,
             )
         if request == "cancel":
-            tail = (f"but you can return it free until {format_day(order.return_by, today)}: just say \"start a return\"."
-                    if can_return else "and its return window has closed; for a fault, our warranty may still cover it.")
+            if can_return:
+                until = format_day(order.return_by, today)
+                tail = f"but you can return it free until {until}: just say \"start a return\"."
+            else:
+                tail = "and its return window has closed; for a fault, our warranty may still cover it."
             return Reply(f"{head} was already delivered {delivered}, so it can't be cancelled, {tail}")
         tail = (f" If anything isn't right, you can return it until {format_day(order.return_by, today)}."
                 if can_return else "")

@@ -10,7 +10,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.common import SafeAction, button, form_stopped_this_turn, get_crm, log, log_error, now, profile, utter
+from actions.common import SafeAction, button, form_stopped_this_turn, log, log_error, now, profile, utter, with_crm
 from actions.verification import OrderVerificationValidation
 from bot.crm import CrmError, Order, ReturnNotAllowed
 from bot.parsing import clean_text, match_product
@@ -28,13 +28,13 @@ class ValidateReturnRequestForm(OrderVerificationValidation):
     def name(self) -> str:
         return "validate_return_request_form"
 
-    def validate_return_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> dict[str, Any]:
+    async def validate_return_item(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
         order_id = tracker.get_slot("order_id")
         if not order_id or not tracker.get_slot("verified_customer_id"):
             return {"return_item": None}  # asked once the order is verified
         try:
-            order = get_crm().get_order(order_id)
+            order = await with_crm(lambda crm: crm.get_order(order_id))
         except CrmError as exc:
             return self.crm_down(dispatcher, tracker, exc, return_item=None)
         if order is None:
@@ -81,7 +81,7 @@ class ActionAskReturnItem(Action):
         order_id = tracker.get_slot("order_id")
         if order_id and tracker.get_slot("verified_customer_id"):
             try:
-                order = get_crm().get_order(order_id)
+                order = await with_crm(lambda crm: crm.get_order(order_id))
             except Exception as exc:  # noqa: BLE001 - fall back to the plain question
                 log_error(self.name(), tracker, "could not list the order's items", exc)
         if order is None:
@@ -108,15 +108,14 @@ class ActionSubmitReturn(SafeAction):
         if not (order_id and customer_id and item and reason):
             log.warning("return submitted without a complete form", extra={"sender_id": tracker.sender_id})
             return self.reset_events(tracker)
-        crm = get_crm()
-        order = crm.get_order(order_id)
+        order = await with_crm(lambda crm: crm.get_order(order_id))
         if order is None or order.customer_id != customer_id:
             log.warning("return: order missing or not the verified customer's",
                         extra={"sender_id": tracker.sender_id, "order_id": order_id})
             return self.reset_events(tracker)
         events = self.reset_events(tracker)
         try:
-            case = crm.create_return(order_id, item, reason)
+            case = await with_crm(lambda crm: crm.create_return(order_id, item, reason))
         except ReturnNotAllowed as exc:
             log.info("return refused", extra={"sender_id": tracker.sender_id, "order_id": order_id,
                                               "reason_code": exc.reason_code})
@@ -127,6 +126,7 @@ class ActionSubmitReturn(SafeAction):
             if reply.offer_callback:
                 events.append(FollowupAction("utter_offer_callback"))
             return events
-        reply = replies.return_created_reply(case, tracker.get_slot("return_type"), tracker.get_slot("email"), profile())
+        return_type, email = tracker.get_slot("return_type"), tracker.get_slot("email")
+        reply = replies.return_created_reply(case, return_type, email, profile())
         utter(dispatcher, reply.text)
         return events

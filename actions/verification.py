@@ -14,13 +14,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import VERIFICATION_FAILED, CareFormValidation, get_crm, marks_in_current_form, utter
+from actions.common import VERIFICATION_FAILED, CareFormValidation, log, marks_in_current_form, utter, with_crm
 from bot.crm import CrmError
 from bot.parsing import normalize_email, normalize_order_id
 
 MAX_EMAIL_ATTEMPTS = 3
 
-NOT_AN_ORDER_ID = "That doesn't look like an order number; they look like A1042 and you'll find yours in the order confirmation email. Could you check it?"
+NOT_AN_ORDER_ID = ("That doesn't look like an order number; they look like A1042 and you'll find yours in the order "
+                   "confirmation email. Could you check it?")
 NOT_AN_EMAIL = "That doesn't look like an email address. Could you type it again, like name@example.com?"
 
 
@@ -37,14 +38,14 @@ def email_mismatch(order_id: str, attempts_left: int) -> str:
 class OrderVerificationValidation(CareFormValidation, ABC):
     """Base of forms that ask for `order_id` and `email` and verify the customer."""
 
-    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> dict[str, Any]:
+    async def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
         order_id = normalize_order_id(value)
         if order_id is None:
             utter(dispatcher, NOT_AN_ORDER_ID)
             return {"order_id": None}
         try:
-            order = get_crm().get_order(order_id)
+            order = await with_crm(lambda crm: crm.get_order(order_id))
         except CrmError as exc:
             return self.crm_down(dispatcher, tracker, exc, order_id=order_id)
         if order is None:
@@ -56,8 +57,8 @@ class OrderVerificationValidation(CareFormValidation, ABC):
             slots.update(verified_customer_id=None, email=None)
         return slots
 
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: DomainDict) -> dict[str, Any]:
+    async def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
         email = normalize_email(value)
         if email is None:
             utter(dispatcher, NOT_AN_EMAIL)
@@ -65,10 +66,13 @@ class OrderVerificationValidation(CareFormValidation, ABC):
         order_id = tracker.get_slot("order_id")
         if not order_id:
             return {"email": None}  # asked again once we know the order
-        try:
-            crm = get_crm()
+
+        def lookup(crm):
             order = crm.get_order(order_id)
-            customer = crm.find_customer(customer_id=order.customer_id) if order else None
+            return order, crm.find_customer(customer_id=order.customer_id) if order else None
+
+        try:
+            order, customer = await with_crm(lookup)
         except CrmError as exc:
             return self.crm_down(dispatcher, tracker, exc, email=None, verified_customer_id=None)
         if order is None:
@@ -77,7 +81,11 @@ class OrderVerificationValidation(CareFormValidation, ABC):
             return {"email": email, "verified_customer_id": customer.customer_id}
 
         failures = marks_in_current_form(tracker, self.form_name(), VERIFICATION_FAILED) + 1
+        log.info("email does not match the order", extra={"action": self.name(), "sender_id": tracker.sender_id,
+                                                          "order_id": order.order_id, "attempt": failures})
         if failures >= MAX_EMAIL_ATTEMPTS:
+            log.warning("verification stopped after too many attempts",
+                        extra={"action": self.name(), "sender_id": tracker.sender_id, "order_id": order.order_id})
             return self.stop_form(dispatcher, "utter_too_many_attempts", email=None, verified_customer_id=None)
         utter(dispatcher, email_mismatch(order.order_id, MAX_EMAIL_ATTEMPTS - failures), mark=VERIFICATION_FAILED)
         return {"email": None, "verified_customer_id": None}

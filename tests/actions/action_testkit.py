@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import common
 
 DATA = Path(__file__).resolve().parent / "data"
+# "now" of the seeded CRM and of the actions' clock: today 17:00 UTC (midday in New York)
+SEED_NOW = datetime.combine(datetime.now(timezone.utc).date(), time(17, 0), tzinfo=timezone.utc)
 
 
 def load_tracker(name: str, *, slots: dict[str, Any] | None = None, candidates: dict[str, Any] | None = None,

@@ -8,7 +8,6 @@ cache, and the actions' clock fixed at `SEED_NOW` (tests needing another time pa
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,12 @@ import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
+from action_testkit import SEED_NOW
+
 from actions import common
 from bot import client_profile
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(__file__).resolve().parent / "data"
-SEED_NOW = datetime.combine(datetime.now(timezone.utc).date(), time(17, 0), tzinfo=timezone.utc)
 
 
 @pytest.fixture

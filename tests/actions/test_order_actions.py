@@ -4,8 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from action_testkit import load_tracker, marks, texts
-from conftest import SEED_NOW
+from action_testkit import SEED_NOW, load_tracker, marks, texts
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from actions.orders import ActionOrderStatus, ValidateOrderLookupForm

@@ -1,6 +1,8 @@
+"""Hub tests: the real app (TestClient, lifespan included), a real SQLite file per test and a stand-in Rasa."""
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
@@ -10,7 +12,10 @@ from starlette.testclient import TestClient
 
 from bot.hub.app import create_app
 from bot.settings import Settings
-from hub_stubs import RasaStub
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # hub_stubs, whatever pytest's import mode
+
+from hub_stubs import RasaStub  # noqa: E402
 
 
 @pytest.fixture

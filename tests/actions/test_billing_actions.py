@@ -1,0 +1,163 @@
+"""validate_billing_dispute_form and action_submit_dispute on the seeded CRM.
+
+C1002 James Okafor has a double charge: two $22.00 Coffee Club charges 4 days ago."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from action_testkit import SEED_NOW, load_tracker, marks, texts
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+
+from actions.billing import ActionSubmitDispute, ValidateBillingDisputeForm
+from bot.client_profile import load_client_profile
+
+pytestmark = pytest.mark.anyio
+
+PROFILE = load_client_profile("client.yml")
+RESET = [SlotSet("dispute_amount", None), SlotSet("dispute_reason", None), SlotSet("requested_slot", None)]
+
+
+def charge_day(invoice) -> str:
+    d = PROFILE.local(invoice.issued_at).date()
+    return f"{d:%A} {d.day} {d:%B}"
+
+
+async def validate(dispatcher, domain, fixture, **kwargs):
+    return await ValidateBillingDisputeForm().run(dispatcher, load_tracker(fixture, **kwargs), domain)
+
+
+# ------------------------------------------------------------------ email
+async def test_known_email(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "James.Okafor@Example.com"})
+    assert events == [SlotSet("email", "james.okafor@example.com")]
+    assert dispatcher.messages == []
+
+
+async def test_unknown_email_is_asked_again(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "nobody@example.com"})
+    assert events == [SlotSet("email", None)]
+    assert texts(dispatcher) == ["I can't find an account with nobody@example.com. Could you check it? It's the "
+                                 "address you use to sign in and that receives your receipts."]
+
+
+async def test_invalid_email_is_asked_again(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "james@"})
+    assert events == [SlotSet("email", None)]
+    assert texts(dispatcher) == ["That doesn't look like an email address. Could you type it again, like "
+                                 "name@example.com?"]
+
+
+async def test_crm_down_while_checking_the_email(crm_down, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email")
+    assert events == [SlotSet("email", None), SlotSet("requested_slot", None), ActiveLoop(None)]
+    assert texts(dispatcher) == ["utter_crm_unavailable"]
+    assert marks(dispatcher) == ["form_stopped"]
+
+
+# ------------------------------------------------------------------ amount
+@pytest.mark.parametrize("said", ["$22", "22.00", "22 dollars", "it was 22 bucks"])
+async def test_amount_matching_a_charge(crm_url, dispatcher, domain, said):
+    events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_amount": said})
+    assert events == [SlotSet("dispute_amount", "22.00")]
+    assert dispatcher.messages == []
+
+
+async def test_unreadable_amount_is_asked_again(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_amount": "the big one"})
+    assert events == [SlotSet("dispute_amount", None)]
+    assert texts(dispatcher) == ["I couldn't find an amount there. What was the charge, for example $22.00?"]
+
+
+async def test_amount_without_a_matching_charge_lists_recent_charges(crm, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_amount": "$23.50"})
+    assert events == [SlotSet("dispute_amount", None)]
+    assert texts(dispatcher) == ["I can't find a charge of $23.50 on your account in the last 4 months. These are "
+                                 "your most recent charges; which one is it?"]
+    charges = crm.invoices_for_customer("C1002")
+    double, earlier = charges[0], charges[2]
+    assert dispatcher.messages[0]["buttons"][:2] == [
+        {"title": f"$22.00 on {charge_day(double)} (charged twice)", "payload": '/inform{"amount":"22.00"}'},
+        {"title": f"$22.00 on {charge_day(earlier)}", "payload": '/inform{"amount":"22.00"}'},
+    ]
+    assert len(dispatcher.messages[0]["buttons"]) == 4  # 5 charges in 120 days, the double one shown once
+
+
+async def test_customer_without_recent_charges_stops_the_form(crm, dispatcher, domain):
+    since = SEED_NOW - timedelta(days=120)
+    customers = (crm.find_customer(customer_id=f"C{n}") for n in range(1001, 1061))
+    quiet = next(c for c in customers if all(i.issued_at < since for i in crm.invoices_for_customer(c.customer_id)))
+    events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_amount": "$10"},
+                            slots={"email": quiet.email})
+    assert events == [SlotSet("dispute_amount", None), SlotSet("requested_slot", None), ActiveLoop(None)]
+    assert texts(dispatcher) == [
+        f"I can't see a charge of $10.00, or any other charge in the last 4 months, on the account for {quiet.email}, "
+        f"so there's nothing I can dispute here. A colleague can look into older charges with you."
+    ]
+    assert marks(dispatcher) == ["form_stopped"]
+
+
+async def test_crm_down_while_matching_the_amount(crm_down, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_amount")
+    assert events == [SlotSet("dispute_amount", None), SlotSet("requested_slot", None), ActiveLoop(None)]
+    assert texts(dispatcher) == ["utter_crm_unavailable"]
+
+
+# ------------------------------------------------------------------ reason
+async def test_empty_reason_is_asked_again(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_reason": "   "},
+                            slots={"requested_slot": "dispute_reason", "dispute_amount": "22.00"})
+    assert events == [SlotSet("dispute_reason", None)]
+    assert texts(dispatcher) == ["Could you tell me in a few words what's wrong with this charge?"]
+
+
+# ------------------------------------------------------------------ submit
+async def submit(dispatcher, domain, **slots):
+    return await ActionSubmitDispute().run(dispatcher, load_tracker("dispute_done", slots=slots), domain)
+
+
+async def test_double_charge_dispute(crm, dispatcher, domain):
+    events = await submit(dispatcher, domain)
+    assert events == RESET
+    (text,) = texts(dispatcher)
+    duplicate = crm.find_charges("C1002", "22.00")[0]
+    reference = text.split("billing case ")[1].split(" ")[0]
+    assert reference.startswith("DSP-")
+    assert text == (
+        f"I've opened billing case {reference} for the $22.00 charge on {charge_day(duplicate)} "
+        f"({duplicate.invoice_id}). Our billing team reviews it within 2 business days and will email you at "
+        f"james.okafor@example.com. I can see 2 charges of $22.00 that day, so it looks like you were charged twice: "
+        f"once the team confirms it, the duplicate is refunded to your Mastercard ending 5100 within 5-7 business days."
+    )
+    assert duplicate.status == "disputed"
+
+
+async def test_single_charge_dispute(crm, dispatcher, domain):
+    await submit(dispatcher, domain, email="maria.lopez@example.com", dispute_amount="85.00",
+                 dispute_reason="I don't recognise this")
+    (text,) = texts(dispatcher)
+    assert text.startswith("I've opened billing case DSP-")
+    assert "charged twice" not in text
+
+
+async def test_charge_already_disputed(crm_url, dispatcher, domain):
+    await submit(dispatcher, domain)
+    second = type(dispatcher)()
+    events = await submit(second, domain)
+    assert events == RESET + [FollowupAction("utter_offer_callback")]
+    (text,) = texts(second)
+    assert "is already being disputed (DSP-" in text
+
+
+async def test_submit_stays_silent_after_the_form_was_stopped(crm_url, dispatcher, domain):
+    tracker = load_tracker("dispute_done")
+    tracker.events.insert(-2, {"event": "bot", "text": "stopped", "metadata": {"carebot_mark": "form_stopped"}})
+    events = await ActionSubmitDispute().run(dispatcher, tracker, domain)
+    assert events == RESET
+    assert dispatcher.messages == []
+
+
+async def test_submit_with_crm_down(crm_down, dispatcher, domain):
+    events = await submit(dispatcher, domain)
+    assert events == RESET
+    assert texts(dispatcher) == ["utter_crm_unavailable"]

@@ -1,0 +1,107 @@
+"""action_store_hours (fixed clocks) and action_default_ask_affirmation (labels from YAML)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import yaml
+from action_testkit import load_tracker, texts
+
+from actions.fallback import LABELS_FILE, ActionDefaultAskAffirmation, intent_labels
+from actions.store import ActionStoreHours
+from bot import client_profile
+
+pytestmark = pytest.mark.anyio
+
+HOURS = "Our hours are Mon-Fri 8am-8pm and Sat 9am-5pm Eastern time."
+CLOSED_TAIL = ("I can still help with orders, returns and billing around the clock, or book a call back for when "
+               "they're in.")
+
+
+async def hours_at(monkeypatch, dispatcher, domain, iso: str):
+    monkeypatch.setattr(client_profile, "now", lambda: datetime.fromisoformat(iso))
+    events = await ActionStoreHours().run(dispatcher, load_tracker("store_hours"), domain)
+    assert events == []
+    return texts(dispatcher)
+
+
+# ------------------------------------------------------------------ store hours
+async def test_open_on_a_weekday(monkeypatch, dispatcher, domain):
+    said = await hours_at(monkeypatch, dispatcher, domain, "2026-03-11T15:00:00+00:00")  # Wed 11:00 EDT
+    assert said == [f"Yes, our care team is available right now, until 8pm Eastern time. {HOURS}"]
+
+
+async def test_open_on_saturday_until_five(monkeypatch, dispatcher, domain):
+    said = await hours_at(monkeypatch, dispatcher, domain, "2026-03-14T14:00:00+00:00")  # Sat 10:00 EDT
+    assert said == [f"Yes, our care team is available right now, until 5pm Eastern time. {HOURS}"]
+
+
+async def test_closed_on_friday_night(monkeypatch, dispatcher, domain):
+    said = await hours_at(monkeypatch, dispatcher, domain, "2026-03-14T02:00:00+00:00")  # Fri 22:00 EDT
+    assert said == [f"Our care team is offline right now. They're back tomorrow at 9am Eastern time. {HOURS} "
+                    f"{CLOSED_TAIL}"]
+
+
+async def test_closed_on_saturday_evening_until_monday(monkeypatch, dispatcher, domain):
+    said = await hours_at(monkeypatch, dispatcher, domain, "2026-03-14T22:30:00+00:00")  # Sat 18:30 EDT
+    assert said == [f"Our care team is offline right now. They're back on Monday 16 March at 8am Eastern time. "
+                    f"{HOURS} {CLOSED_TAIL}"]
+
+
+async def test_closed_just_before_opening(monkeypatch, dispatcher, domain):
+    said = await hours_at(monkeypatch, dispatcher, domain, "2026-03-16T11:59:00+00:00")  # Mon 07:59 EDT
+    assert said == [f"Our care team is offline right now. They're back today at 8am Eastern time. {HOURS} "
+                    f"{CLOSED_TAIL}"]
+
+
+async def test_broken_client_file_gets_an_apology(monkeypatch, dispatcher, domain, tmp_path):
+    broken = tmp_path / "client.yml"
+    broken.write_text("brand: [unclosed\n")
+    monkeypatch.setenv("CAREBOT_CLIENT_FILE", str(broken))
+    events = await ActionStoreHours().run(dispatcher, load_tracker("store_hours"), domain)
+    assert events == []
+    assert texts(dispatcher) == ["utter_default"]
+
+
+# ------------------------------------------------------------------ fallback affirmation
+async def test_affirmation_offers_the_top_two_intents(dispatcher, domain):
+    events = await ActionDefaultAskAffirmation().run(dispatcher, load_tracker("fallback"), domain)
+    assert events == []
+    assert texts(dispatcher) == ["Did you mean: My delivery is late?"]
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": "My delivery is late", "payload": "/delivery_late"},
+        {"title": "Track an order", "payload": "/order_status"},
+        {"title": "Something else", "payload": "/out_of_scope"},
+    ]
+
+
+async def test_affirmation_for_an_ambiguous_but_confident_intent(dispatcher, domain):
+    ranking = [{"name": "double_charge", "confidence": 0.48}, {"name": "billing_dispute", "confidence": 0.46},
+               {"name": "nlu_fallback", "confidence": 0.4}]
+    tracker = load_tracker("fallback", latest_message={"intent": ranking[0], "intent_ranking": ranking})
+    await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == ["Did you mean: I was charged twice?"]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/double_charge", "/billing_dispute",
+                                                                          "/out_of_scope"]
+
+
+async def test_affirmation_without_a_ranking_asks_to_rephrase(dispatcher, domain):
+    tracker = load_tracker("fallback", latest_message={"intent": {"name": "nlu_fallback", "confidence": 0.2},
+                                                       "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.2}]})
+    await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == ["utter_ask_rephrase"]
+
+
+def test_every_domain_intent_has_a_short_label(domain):
+    labels = intent_labels()
+    missing = [intent for intent in domain["intents"] if intent not in labels]
+    assert missing == []
+    assert all(0 < len(label) <= 40 for label in labels.values())
+    assert set(labels) <= set(domain["intents"])
+
+
+def test_labels_file_is_not_mistaken_for_rasa_training_data():
+    # Rasa treats any YAML file under data/ with one of these keys on a line as NLU/story data
+    for line in LABELS_FILE.read_text(encoding="utf-8").splitlines():
+        assert not line.lstrip().startswith(("nlu:", "rules:", "stories:", "responses:")), line
+    assert set(yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))) == {"labels"}
