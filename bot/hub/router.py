@@ -221,7 +221,9 @@ class Router:
                                "length": len(text), "limit": limit, **fields})
             return [messages.hub_reply(REPLY_TOO_LONG.format(length=len(text), limit=limit), "text_too_long")], REJECTED
 
-        bot_text = inbound.payload.get("button_payload") or text
+        # Rasa reads text starting with "/" as an intent with entities ("/inform{...}"): only
+        # buttons the bot offered may do that, never typed text.
+        bot_text = inbound.payload.get("button_payload") or text.lstrip().lstrip("/") or text
         metadata = {"channel": "web", "hub_message_id": inbound.id}
         if inbound.client_message_id:
             metadata["client_message_id"] = inbound.client_message_id
