@@ -30,13 +30,13 @@ MAX_REASON_CHARS = 500
 RECENT_CHARGES = 5
 CHARGE_LOOKBACK_DAYS = 120  # Crm.find_charge looks this far back
 LOOKBACK_WORDS = "4 months"
-NOT_AN_EMAIL = "That doesn't look like an email address. Could you type it again, like name@example.com?"
-ASK_REASON_AGAIN = "Could you tell me in a few words what's wrong with this charge?"
+NOT_AN_EMAIL = "That doesn't look like an email address; it should look like name@example.com."
+ASK_REASON_AGAIN = "Sorry, I didn't catch what's wrong with the charge."
 
 
 def no_account(email: str) -> str:
-    return (f"I can't find an account with {email}. Could you check it? It's the address you use to sign in "
-            f"and that receives your receipts.")
+    return (f"I can't find an account with {email}. It's the address you sign in with and that receives your "
+            f"receipts.")
 
 
 def recent_charge_buttons(invoices: list[Invoice]) -> list[dict[str, str]]:
@@ -110,7 +110,7 @@ class ValidateBillingDisputeForm(CareFormValidation):
                 dispute_amount=None,
             )
         utter(dispatcher, f"I can't find a charge of {money} on your account in the last {LOOKBACK_WORDS}. These "
-                          f"are your most recent charges; which one is it?", buttons=recent_charge_buttons(recent))
+                          f"are your most recent charges:", buttons=recent_charge_buttons(recent))
         return {"dispute_amount": None}
 
     def validate_dispute_reason(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

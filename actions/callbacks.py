@@ -16,8 +16,8 @@ from bot.parsing import PhoneNumberError, clean_text, normalize_us_phone, parse_
 MAX_TIME_CHARS = 200
 MAX_TOPIC_CHARS = 500
 SHORT_ANSWER_CHARS = 40
-ASK_TIME_AGAIN = "When would suit you? For example \"tomorrow morning\" or \"today after 5pm\"."
-ASK_TOPIC_AGAIN = "Could you tell me in a few words what the call is about?"
+ASK_TIME_AGAIN = "Sorry, I didn't catch a time there."
+ASK_TOPIC_AGAIN = "Sorry, I didn't catch what the call is about."
 TIME_ENTITIES = ("DATE", "TIME")
 
 
@@ -74,6 +74,10 @@ class ActionSubmitCallback(SafeAction):
 
     def reset_events(self, tracker: Tracker) -> list[EventType]:
         return [SlotSet(slot, None) for slot in ("phone", "callback_time", "callback_topic", REQUESTED_SLOT)]
+
+    def crm_failed(self, dispatcher: CollectingDispatcher) -> None:
+        # utter_crm_unavailable offers a call back, which is what just failed: give the number instead
+        utter(dispatcher, replies.callback_failed(profile()).text)
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if form_stopped_this_turn(tracker):

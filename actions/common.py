@@ -151,12 +151,16 @@ class SafeAction(Action, ABC):
         """Events that clear this action's slots (also returned after a failure)."""
         return []
 
+    def crm_failed(self, dispatcher: CollectingDispatcher) -> None:
+        """What the customer hears when the CRM is down."""
+        utter(dispatcher, response="utter_crm_unavailable")
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         try:
             return await self.act(dispatcher, tracker, domain)
         except CrmError as exc:
             log_error(self.name(), tracker, "crm unavailable", exc)
-            utter(dispatcher, response="utter_crm_unavailable")
+            self.crm_failed(dispatcher)
         except Exception as exc:  # noqa: BLE001 - the customer gets an answer whatever happens
             log_error(self.name(), tracker, "action failed", exc)
             utter(dispatcher, response=self.failure_response)

@@ -297,6 +297,14 @@ def callback_confirmation(case: Callback, phone: str, when_text: str, topic: str
     )
 
 
+def callback_failed(profile: ClientProfile) -> Reply:
+    phone = f" on {profile.support_phone}" if profile.support_phone else ""
+    return Reply(
+        f"Sorry, I couldn't book the call back: our system isn't responding right now. Please try again in a few "
+        f"minutes, or call our care team{phone} ({profile.hours_summary()})."
+    )
+
+
 # ------------------------------------------------------------------ hours
 def store_hours_reply(profile: ClientProfile, now: datetime) -> Reply:
     summary = profile.hours_summary()

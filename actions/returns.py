@@ -16,7 +16,7 @@ from bot.crm import CrmError, Order, ReturnNotAllowed
 from bot.parsing import clean_text, match_product
 
 MAX_REASON_CHARS = 500
-ASK_REASON_AGAIN = "Could you tell me in a few words what happened, or why you'd like to return it?"
+ASK_REASON_AGAIN = "Sorry, I didn't catch a reason there."
 
 
 def item_buttons(order: Order, names: tuple[str, ...] | list[str] | None = None) -> list[dict[str, str]]:
@@ -43,18 +43,18 @@ class ValidateReturnRequestForm(OrderVerificationValidation):
         match = match_product(text, order.products)
         if match.product is None:
             if match.candidates:
-                utter(dispatcher, f"Order {order.order_id} has more than one of those. Which one is it?",
+                utter(dispatcher, f"Order {order.order_id} has more than one of those:",
                       buttons=item_buttons(order, match.candidates))
             else:
                 said = f"\"{text}\"" if text else "that"
-                utter(dispatcher, f"I couldn't find {said} in order {order.order_id}. Which item is it?",
+                utter(dispatcher, f"I couldn't find {said} in order {order.order_id}. These are its items:",
                       buttons=item_buttons(order))
             return {"return_item": None}
         line = next(line for line in order.lines if line.product == match.product)
         if line.returned:
             others = [name for name in order.products if name != match.product]
             utter(dispatcher, f"There's already a return open for the {match.product} from order {order.order_id}; "
-                              f"the label is in your email." + (" Is it about another item?" if others else ""),
+                              f"the label is in your email.",
                   buttons=item_buttons(order, others) if others else None)
             return {"return_item": None}
         return {"return_item": match.product}

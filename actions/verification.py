@@ -20,9 +20,8 @@ from bot.parsing import normalize_email, normalize_order_id
 
 MAX_EMAIL_ATTEMPTS = 3
 
-NOT_AN_ORDER_ID = ("That doesn't look like an order number; they look like A1042 and you'll find yours in the order "
-                   "confirmation email. Could you check it?")
-NOT_AN_EMAIL = "That doesn't look like an email address. Could you type it again, like name@example.com?"
+NOT_AN_ORDER_ID = "That doesn't look like an order number; they look like A1042."
+NOT_AN_EMAIL = "That doesn't look like an email address; it should look like name@example.com."
 
 
 def order_not_found(order_id: str) -> str:
@@ -31,8 +30,8 @@ def order_not_found(order_id: str) -> str:
 
 def email_mismatch(order_id: str, attempts_left: int) -> str:
     tries = "one more try" if attempts_left == 1 else f"{attempts_left} more tries"
-    return (f"Sorry, that email doesn't match order {order_id}. Could you check it and type it again? It's the address "
-            f"the order confirmation went to ({tries}).")
+    return (f"Sorry, that email doesn't match order {order_id}. It's the address the order confirmation went to "
+            f"({tries}).")
 
 
 class OrderVerificationValidation(CareFormValidation, ABC):

@@ -37,15 +37,14 @@ async def test_known_email(crm_url, dispatcher, domain):
 async def test_unknown_email_is_asked_again(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "nobody@example.com"})
     assert events == [SlotSet("email", None)]
-    assert texts(dispatcher) == ["I can't find an account with nobody@example.com. Could you check it? It's the "
-                                 "address you use to sign in and that receives your receipts."]
+    assert texts(dispatcher) == ["I can't find an account with nobody@example.com. It's the address you sign in with "
+                                 "and that receives your receipts."]
 
 
 async def test_invalid_email_is_asked_again(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "james@"})
     assert events == [SlotSet("email", None)]
-    assert texts(dispatcher) == ["That doesn't look like an email address. Could you type it again, like "
-                                 "name@example.com?"]
+    assert texts(dispatcher) == ["That doesn't look like an email address; it should look like name@example.com."]
 
 
 async def test_crm_down_while_checking_the_email(crm_down, dispatcher, domain):
@@ -73,7 +72,7 @@ async def test_amount_without_a_matching_charge_lists_recent_charges(crm, dispat
     events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_amount": "$23.50"})
     assert events == [SlotSet("dispute_amount", None)]
     assert texts(dispatcher) == ["I can't find a charge of $23.50 on your account in the last 4 months. These are "
-                                 "your most recent charges; which one is it?"]
+                                 "your most recent charges:"]
     charges = crm.invoices_for_customer("C1002")
     double, earlier = charges[0], charges[2]
     assert dispatcher.messages[0]["buttons"][:2] == [
@@ -108,7 +107,7 @@ async def test_empty_reason_is_asked_again(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_reason": "   "},
                             slots={"requested_slot": "dispute_reason", "dispute_amount": "22.00"})
     assert events == [SlotSet("dispute_reason", None)]
-    assert texts(dispatcher) == ["Could you tell me in a few words what's wrong with this charge?"]
+    assert texts(dispatcher) == ["Sorry, I didn't catch what's wrong with the charge."]
 
 
 # ------------------------------------------------------------------ submit

@@ -82,14 +82,14 @@ async def test_empty_time_is_asked_again(dispatcher, domain):
     events = await validate(dispatcher, domain, "callback_time", candidates={"callback_time": " "},
                             latest_message={"text": " ", "entities": []})
     assert events == [SlotSet("callback_time", None)]
-    assert texts(dispatcher) == ["When would suit you? For example \"tomorrow morning\" or \"today after 5pm\"."]
+    assert texts(dispatcher) == ["Sorry, I didn't catch a time there."]
 
 
 async def test_empty_topic_is_asked_again(dispatcher, domain):
     events = await validate(dispatcher, domain, "callback_time", candidates={"callback_topic": "..."},
                             slots={"requested_slot": "callback_topic"})
     assert events == [SlotSet("callback_topic", None)]
-    assert texts(dispatcher) == ["Could you tell me in a few words what the call is about?"]
+    assert texts(dispatcher) == ["Sorry, I didn't catch what the call is about."]
 
 
 # ------------------------------------------------------------------ submit
@@ -111,4 +111,6 @@ async def test_call_back_is_booked_with_a_masked_number(crm, dispatcher, domain)
 async def test_submit_with_crm_down(crm_down, dispatcher, domain):
     events = await ActionSubmitCallback().run(dispatcher, load_tracker("callback_done"), domain)
     assert events == RESET
-    assert texts(dispatcher) == ["utter_crm_unavailable"]
+    assert texts(dispatcher) == ["Sorry, I couldn't book the call back: our system isn't responding right now. Please "
+                                 "try again in a few minutes, or call our care team on (555) 010-2200 (Mon-Fri "
+                                 "8am-8pm and Sat 9am-5pm Eastern time)."]

@@ -42,10 +42,7 @@ async def test_order_id_with_hash_and_lowercase(crm_url, dispatcher, domain):
 async def test_order_id_in_unknown_format_is_asked_again(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, fixture="order_lookup_order_id", candidates={"order_id": "12"})
     assert events == [SlotSet("order_id", None)]
-    assert texts(dispatcher) == [
-        "That doesn't look like an order number; they look like A1042 and you'll find yours in the order "
-        "confirmation email. Could you check it?"
-    ]
+    assert texts(dispatcher) == ["That doesn't look like an order number; they look like A1042."]
 
 
 async def test_unknown_order_is_asked_again(crm_url, dispatcher, domain):
@@ -76,7 +73,7 @@ async def test_matching_email_verifies_the_customer(crm_url, dispatcher, domain)
 async def test_invalid_email_is_asked_again_without_counting(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, fixture="order_lookup_email", candidates={"email": "maria at example"})
     assert events == [SlotSet("email", None)]
-    assert texts(dispatcher) == ["That doesn't look like an email address. Could you type it again, like name@example.com?"]
+    assert texts(dispatcher) == ["That doesn't look like an email address; it should look like name@example.com."]
     assert marks(dispatcher) == [None]
 
 
@@ -85,8 +82,7 @@ async def test_wrong_email_is_asked_again_politely(crm_url, dispatcher, domain):
                             candidates={"email": "james.okafor@example.com"})
     assert events == [SlotSet("email", None), SlotSet("verified_customer_id", None)]
     assert texts(dispatcher) == [
-        "Sorry, that email doesn't match order A1042. Could you check it and type it again? It's the address the "
-        "order confirmation went to (2 more tries)."
+        "Sorry, that email doesn't match order A1042. It's the address the order confirmation went to (2 more tries)."
     ]
     assert marks(dispatcher) == ["verification_failed"]
 

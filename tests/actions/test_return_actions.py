@@ -43,7 +43,7 @@ async def test_item_from_a_button(crm_url, dispatcher, domain):
 async def test_product_not_in_the_order_lists_the_items_as_buttons(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, candidates={"return_item": "the kettle"})
     assert events == [SlotSet("return_item", None)]
-    assert texts(dispatcher) == ["I couldn't find \"the kettle\" in order A1043. Which item is it?"]
+    assert texts(dispatcher) == ["I couldn't find \"the kettle\" in order A1043. These are its items:"]
     assert dispatcher.messages[0]["buttons"] == [
         {"title": "Burr Grinder Pro", "payload": '/inform{"product":"Burr Grinder Pro"}'},
         {"title": "Ceramic Mug Set", "payload": '/inform{"product":"Ceramic Mug Set"}'},
@@ -62,7 +62,7 @@ async def test_item_with_an_open_return_is_refused(crm, dispatcher, domain):
     events = await validate(dispatcher, domain, candidates={"return_item": "grinder"})
     assert events == [SlotSet("return_item", None)]
     assert texts(dispatcher) == ["There's already a return open for the Burr Grinder Pro from order A1043; the label "
-                                 "is in your email. Is it about another item?"]
+                                 "is in your email."]
     assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["Ceramic Mug Set"]
 
 
@@ -84,7 +84,7 @@ async def test_empty_reason_is_asked_again(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, candidates={"return_reason": "  ?! "},
                             slots={"requested_slot": "return_reason"})
     assert events == [SlotSet("return_reason", None)]
-    assert texts(dispatcher) == ["Could you tell me in a few words what happened, or why you'd like to return it?"]
+    assert texts(dispatcher) == ["Sorry, I didn't catch a reason there."]
 
 
 async def test_long_reason_is_cut_at_500_characters(crm_url, dispatcher, domain):
