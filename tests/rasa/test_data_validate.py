@@ -20,6 +20,7 @@ UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
 def responses_used_outside_stories() -> set[str]:
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
     used = {f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]}
+    used |= {f"utter_ask_{name}_{slot}" for name, form in domain["forms"].items() for slot in form["required_slots"]}
     used |= {"utter_ask_rephrase", "utter_default"}  # Rasa's fallback actions send these
     code = "\n".join(p.read_text() for p in Path(PROJECT_ROOT / "actions").rglob("*.py"))
     used |= {name for name in domain["responses"] if re.search(rf"[\"']{name}[\"']", code)}
