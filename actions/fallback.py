@@ -22,6 +22,8 @@ NLU_FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 SOMETHING_ELSE = "Something else"
 SUGGESTIONS = 2
+# Answers rather than requests: "Did you mean: Give some details?" helps nobody.
+NOT_SUGGESTED = frozenset({NLU_FALLBACK, OUT_OF_SCOPE, "inform", "affirm", "deny"})
 
 
 @functools.lru_cache(maxsize=4)
@@ -44,15 +46,15 @@ def label_for(intent: str, labels: dict[str, str]) -> str:
 
 
 def suggested_intents(latest_message: dict, limit: int = SUGGESTIONS) -> list[str]:
-    """The best `limit` intents of the ranking, without nlu_fallback and out_of_scope
-    (that one is the "Something else" button)."""
+    """The best `limit` intents of the ranking that are requests (not nlu_fallback, not
+    answers such as inform/affirm/deny, not out_of_scope: that one is the "Something else" button)."""
     ranking = latest_message.get("intent_ranking") or []
     if not ranking and (latest_message.get("intent") or {}).get("name"):
         ranking = [latest_message["intent"]]
     out: list[str] = []
     for entry in ranking:
         name = (entry or {}).get("name")
-        if name and name not in (NLU_FALLBACK, OUT_OF_SCOPE) and name not in out:
+        if name and name not in NOT_SUGGESTED and name not in out:
             out.append(name)
         if len(out) == limit:
             break
@@ -73,5 +75,6 @@ class ActionDefaultAskAffirmation(SafeAction):
         labels = intent_labels()
         buttons = [{"title": label_for(intent, labels), "payload": f"/{intent}"} for intent in intents]
         buttons.append({"title": SOMETHING_ELSE, "payload": f"/{OUT_OF_SCOPE}"})
-        utter(dispatcher, f"Did you mean: {buttons[0]['title']}?", buttons=buttons)
+        title = buttons[0]["title"]
+        utter(dispatcher, f"Did you mean: {title}{'' if title.endswith('?') else '?'}", buttons=buttons)
         return []
