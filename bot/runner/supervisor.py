@@ -60,7 +60,7 @@ class Supervisor:
                 start_new_session=True,
             )
             out.close()
-            log.info("started", extra={"service": service.name, "pid": self.procs[service.name].pid})
+            log.debug("started", extra={"service": service.name, "pid": self.procs[service.name].pid})
         # Which process is which, for operators and for tests that stop one service.
         (self.log_dir / "pids.json").write_text(
             json.dumps({name: proc.pid for name, proc in self.procs.items()}) + "\n"
