@@ -1,0 +1,29 @@
+"""A customer uses the real widget on the demo page; the real Rasa, actions and CRM answer."""
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+def test_order_tracking_through_the_widget(stack, page: Page, screenshots):
+    _, settings = stack
+    page.set_default_timeout(60_000)  # a real model on a busy 2-core machine
+    page.goto(f"http://{settings.hub_host}:{settings.hub_port}/demo/")
+    page.get_by_role("button", name="Chat with Larkspur & Co").click()
+    box = page.get_by_role("textbox", name="Message Larkspur & Co")
+    bot = page.locator(".cb-row--bot .cb-bubble")
+
+    box.fill("hi")
+    box.press("Enter")
+    page.get_by_role("button", name="Track my order").click()
+    expect(bot.last).to_contain_text("order number")
+
+    box.fill("A1042")
+    box.press("Enter")
+    expect(bot.last).to_contain_text("email")
+    box.fill("maria.lopez@example.com")
+    box.press("Enter")
+    expect(bot.last).to_contain_text("UPS")
+    expect(bot.last.get_by_role("link")).to_have_attribute("href", "https://www.ups.com/track?tracknum=1Z84F2A70399271864")
+    expect(page.locator(".cb-typing")).to_be_hidden()
+    page.screenshot(path=str(screenshots / "desktop-real-order-tracking.png"))
