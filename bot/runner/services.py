@@ -54,7 +54,8 @@ def build_services(settings: Settings, model: Path | None = None) -> list[Servic
         Service(
             name="actions",
             argv=[sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                  "--port", str(actions_port)],
+                  "--port", str(actions_port),
+                  "--logging-config_file", str(PROJECT_ROOT / "bot" / "logging.yml")],
             health_url=f"{settings.actions_url}/health",
             env=base_env,
         ),
