@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))  # the project's custom NLU components (bot.nlu), as `rasa` run from the root
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yml"
 
 # Nothing may be fetched from a model hub; the training cache must not make a second run
