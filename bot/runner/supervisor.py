@@ -48,19 +48,22 @@ class Supervisor:
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
-            if is_healthy(service.health_url, timeout=0.5):
-                raise RuntimeError(
-                    f"{service.name}: something already answers at {service.health_url}; "
-                    "stop it or choose other ports (see .env.example)"
-                )
-            out = open(self.log_path(service), "ab")
+            self.start_service(service)
+
+    def start_service(self, service: Service) -> None:
+        """Start one service (again, after it died); refuses when its port is already taken."""
+        if is_healthy(service.health_url, timeout=0.5):
+            raise RuntimeError(
+                f"{service.name}: something already answers at {service.health_url}; "
+                "stop it or choose other ports (see .env.example)"
+            )
+        with open(self.log_path(service), "ab") as out:
             self.procs[service.name] = subprocess.Popen(
                 service.argv, cwd=PROJECT_ROOT, env={**os.environ, **service.env},
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-            out.close()
-            log.debug("started", extra={"service": service.name, "pid": self.procs[service.name].pid})
+        log.debug("started", extra={"service": service.name, "pid": self.procs[service.name].pid})
         # Which process is which, for operators and for tests that stop one service.
         (self.log_dir / "pids.json").write_text(
             json.dumps({name: proc.pid for name, proc in self.procs.items()}) + "\n"
