@@ -46,16 +46,26 @@ def test_ctrl_c_stops_every_service(tmp_path: Path):
     up = subprocess.Popen([sys.executable, "-m", "bot.cli", "up"], cwd=PROJECT_ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     pids_file = tmp_path / "log" / "pids.json"
-    deadline = time.monotonic() + 120
-    while not (pids_file.exists() and is_healthy(f"http://127.0.0.1:{hub_port}/health")):
-        assert up.poll() is None, up.stdout.read()
-        assert time.monotonic() < deadline, "the hub never became healthy"
-        time.sleep(0.5)
-    pids = json.loads(pids_file.read_text())
-    assert set(pids) == {"rasa", "actions", "hub"}
-    assert all(alive(pid) for pid in pids.values())
+    try:
+        deadline = time.monotonic() + 120
+        while not (pids_file.exists() and is_healthy(f"http://127.0.0.1:{hub_port}/health")):
+            assert up.poll() is None, up.stdout.read()
+            assert time.monotonic() < deadline, "the hub never became healthy"
+            time.sleep(0.5)
+        pids = json.loads(pids_file.read_text())
+        assert set(pids) == {"rasa", "actions", "hub"}
+        assert all(alive(pid) for pid in pids.values())
 
-    up.send_signal(signal.SIGINT)
-    assert up.wait(timeout=60) == 0, up.stdout.read()
-    assert not [name for name, pid in pids.items() if alive(pid)]
-    assert not is_healthy(f"http://127.0.0.1:{hub_port}/health", timeout=0.5)
+        up.send_signal(signal.SIGINT)
+        assert up.wait(timeout=60) == 0, up.stdout.read()
+        assert not [name for name, pid in pids.items() if alive(pid)]
+        assert not is_healthy(f"http://127.0.0.1:{hub_port}/health", timeout=0.5)
+    finally:  # never leave services behind when an assertion failed
+        if up.poll() is None:
+            up.kill()
+        if pids_file.exists():
+            for pid in json.loads(pids_file.read_text()).values():
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
