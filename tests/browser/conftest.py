@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from tests.ports import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hub"))  # the shared Rasa stand-in
 
@@ -53,10 +54,6 @@ class HubServer:
             self._server = None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """Start the real Rasa server, action server and hub once for the end-to-end tests."""
 import os
-import socket
 import subprocess
 import sys
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -11,12 +9,9 @@ import pytest
 from bot.runner.services import MODEL_DIR, build_services
 from bot.runner.supervisor import Supervisor
 from bot.settings import Settings
+from tests.ports import free_port
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

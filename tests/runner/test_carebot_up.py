@@ -2,7 +2,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,12 +12,9 @@ import pytest
 from bot.runner.services import MODEL_DIR
 from bot.runner.supervisor import is_healthy
 from bot.settings import PROJECT_ROOT
+from tests.ports import free_port
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def alive(pid: int) -> bool:

@@ -1,6 +1,5 @@
 import os
 import signal
-import socket
 import sys
 import time
 
@@ -8,12 +7,9 @@ import pytest
 
 from bot.runner.services import Service
 from bot.runner.supervisor import Supervisor, is_healthy
+from tests.ports import free_port
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_server(name: str, port: int, *extra: str) -> Service:
