@@ -34,7 +34,10 @@ def test_report_from_cv_and_holdout(tmp_path):
     (cv / "DIETClassifier_report.json").write_text(json.dumps(
         {"order_id": {"precision": 1.0, "recall": 0.95, "f1-score": 0.97, "support": 20}}))
 
-    result = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path)], capture_output=True, text=True)
+    config = tmp_path / "config.yml"  # the report counts errors below this config's fallback threshold
+    config.write_text("pipeline:\n  - name: FallbackClassifier\n    threshold: 0.45\n")
+    result = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path), "--config", str(config)],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     md = result.stdout
     assert "| 5-fold cross-validation (data/nlu) | 30 | 13 | 80.0 | 75.0 | 78.0 | 4 | 3 / 4 |" in md
