@@ -20,7 +20,7 @@ def test_order_tracking_through_the_widget(stack, page: Page, screenshots):
 
     box.fill("A1042")
     box.press("Enter")
-    expect(bot.last).to_contain_text("email")
+    expect(bot.last).to_contain_text("email address on the order")
     box.fill("maria.lopez@example.com")
     box.press("Enter")
     expect(bot.last).to_contain_text("UPS")
