@@ -13,6 +13,7 @@ import sys
 COMMAND_MODULES = (
     "bot.crm.commands",
     "bot.hub.commands",
+    "bot.kb.commands",
     "bot.runner.commands",
 )
 

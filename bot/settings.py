@@ -24,6 +24,8 @@ class Settings:
     hub_db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'hub.db'}"
     crm_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'crm.db'}"
     client_file: Path = field(default=PROJECT_ROOT / "client.yml")
+    kb_source: Path = field(default=PROJECT_ROOT / "knowledge_base")
+    kb_index: Path = field(default=PROJECT_ROOT / "var" / "kb-index")
     max_message_chars: int = 4000
     rasa_timeout_s: float = 30.0
     log_level: str = "INFO"
@@ -39,6 +41,8 @@ class Settings:
             hub_db_url=_env("CAREBOT_HUB_DB_URL", cls.hub_db_url),
             crm_url=_env("CAREBOT_CRM_URL", cls.crm_url),
             client_file=Path(_env("CAREBOT_CLIENT_FILE", str(PROJECT_ROOT / "client.yml"))),
+            kb_source=Path(_env("CAREBOT_KB_SOURCE", str(PROJECT_ROOT / "knowledge_base"))),
+            kb_index=Path(_env("CAREBOT_KB_INDEX", str(PROJECT_ROOT / "var" / "kb-index"))),
             max_message_chars=int(_env("CAREBOT_MAX_MESSAGE_CHARS", str(cls.max_message_chars))),
             rasa_timeout_s=float(_env("CAREBOT_RASA_TIMEOUT_S", str(cls.rasa_timeout_s))),
             log_level=_env("CAREBOT_LOG_LEVEL", cls.log_level).upper(),

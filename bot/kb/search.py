@@ -1,0 +1,230 @@
+"""Hybrid search: MiniLM cosine (faiss) + BM25, fused per passage, best passage per article.
+
+    kb = KnowledgeBase(index_dir)
+    hits = kb.search("my barista one says E04", k=5)
+    hits[0].article_id, hits[0].passage, hits[0].score
+
+`KnowledgeBase` checks the index folder's CURRENT file at most every `reload_interval`
+seconds and swaps to a rebuilt index between two searches (no restart needed).
+Each stage can be switched off (`Ranking`) so bench/kb.py can report what it adds.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from bot.kb.index import KbError, LoadedIndex, current_generation, load_index
+
+MAX_QUERY_CHARS = 2000
+
+
+class QueryError(KbError):
+    """A query the engine refuses (empty, too long)."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How the evidence combines; the weights are chosen on development data (bench/README.md).
+
+    linear fusion, per article:  best passage's [cosine + lexical_weight x BM25 / query ceiling
+                                                 + code_weight x (passage holds the query's codes)]
+                                 + title_weight x cosine(query, article title)
+    The score is divided by the sum of the weights, so it stays between 0 and 1.
+    """
+
+    dense: bool = True
+    lexical: bool = True
+    title: bool = True
+    lexical_weight: float = 0.2
+    code_weight: float = 0.15
+    title_weight: float = 0.3
+    candidates: int = 100  # passages taken from each ranker before fusion
+    fusion: str = "linear"  # "linear" or "rrf" (reciprocal rank fusion, for comparison)
+    rrf_k: int = 60
+
+    def only(self, stage: str) -> "Ranking":
+        return replace(self, dense=stage == "dense", lexical=stage == "lexical", title=False)
+
+
+DEFAULT_RANKING = Ranking()
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: str
+    title: str
+    url: str
+    heading: str
+    passage: str
+    score: float  # fused score, 0..1 (see Ranking)
+    dense: float  # cosine similarity of the passage to the query
+    lexical: float  # raw BM25 score of the passage
+
+    def as_dict(self) -> dict:
+        return {
+            "article": self.article_id,
+            "title": self.title,
+            "url": self.url,
+            "heading": self.heading,
+            "passage": self.passage,
+            "score": round(self.score, 4),
+            "dense": round(self.dense, 4),
+            "lexical": round(self.lexical, 4),
+        }
+
+
+def check_query(query: str) -> str:
+    if not isinstance(query, str):
+        raise QueryError("the question must be text")
+    if not query.strip():
+        raise QueryError("the question is empty")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the question is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}")
+    return query.strip()
+
+
+def rank(
+    index: LoadedIndex,
+    query: str,
+    query_vector: np.ndarray | None,
+    k: int = 5,
+    ranking: Ranking = DEFAULT_RANKING,
+) -> list[Hit]:
+    """The best `k` articles for `query`, each with its best passage."""
+    n = len(index)
+    candidates = min(ranking.candidates, n)
+    dense_scores: dict[int, float] = {}
+    lexical_all = np.zeros(n, dtype=np.float32)
+    ranked_lists: list[list[int]] = []
+    if ranking.dense and query_vector is not None:
+        sims, ids = index.dense.search(query_vector.reshape(1, -1).astype(np.float32), candidates)
+        pairs = [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0]
+        dense_scores = dict(pairs)
+        ranked_lists.append([i for i, _ in pairs])
+    if ranking.lexical:
+        lexical_all = index.lexical.scores(query)
+        if lexical_all.any():
+            top = np.argpartition(-lexical_all, candidates - 1)[:candidates] if candidates < n else np.arange(n)
+            top = top[np.argsort(-lexical_all[top], kind="stable")]
+            ranked_lists.append([int(i) for i in top if lexical_all[i] > 0])
+    pool = sorted({i for ranked in ranked_lists for i in ranked})
+    if not pool:
+        return []
+    pool_a = np.array(pool, dtype=np.int64)
+    # Exact cosines for every candidate (HNSW may not have returned the lexical ones).
+    use_dense = ranking.dense and query_vector is not None
+    cosines = index.embeddings[pool_a] @ query_vector if use_dense else np.zeros(len(pool), np.float32)
+    lexical = lexical_all[pool_a]
+    if ranking.fusion == "rrf":
+        fused = np.zeros(len(pool), dtype=np.float64)
+        position = {p: j for j, p in enumerate(pool)}
+        for ranked in ranked_lists:
+            for r, p in enumerate(ranked):
+                fused[position[p]] += 1.0 / (ranking.rrf_k + r + 1)
+        total = 1.0
+    else:
+        fused = cosines.astype(np.float64) if use_dense else np.zeros(len(pool), dtype=np.float64)
+        total = 1.0 if use_dense else 0.0
+        if ranking.lexical:
+            weight = ranking.lexical_weight if use_dense else 1.0
+            fused += weight * index.lexical.normalised_scores(query)[pool_a]
+            total += weight
+            codes = index.lexical.code_matches(query)[pool_a]
+            if codes.any():
+                fused += ranking.code_weight * codes
+                total += ranking.code_weight
+    # Best passage per article, then the article-level title evidence.
+    best: dict[int, int] = {}
+    for j in np.argsort(-fused, kind="stable"):
+        best.setdefault(int(index.passage_article[pool[j]]), int(j))
+    articles = np.fromiter(best.keys(), dtype=np.int64)
+    passage_of = np.fromiter(best.values(), dtype=np.int64)
+    scores = fused[passage_of]
+    if ranking.fusion != "rrf" and ranking.title and use_dense:
+        scores = scores + ranking.title_weight * (index.title_embeddings[articles] @ query_vector)
+        total += ranking.title_weight
+    hits: list[Hit] = []
+    for a in np.argsort(-scores, kind="stable")[:k]:
+        j = passage_of[a]
+        passage = index.passages[pool[j]]
+        meta = index.articles[passage.article_id]
+        hits.append(
+            Hit(
+                article_id=passage.article_id,
+                title=meta["title"],
+                url=meta["url"],
+                heading=passage.heading,
+                passage=passage.text,
+                score=float(scores[a] / total) if total else float(scores[a]),
+                dense=float(cosines[j]),
+                lexical=float(lexical[j]),
+            )
+        )
+    return hits
+
+
+class KnowledgeBase:
+    """A loaded index plus the query encoder; thread-safe; reloads when the index is rebuilt."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        encode: Callable[[list[str]], np.ndarray] | None = None,
+        ranking: Ranking = DEFAULT_RANKING,
+        reload_interval: float = 2.0,
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.ranking = ranking
+        self.reload_interval = reload_interval
+        self._encode = encode
+        self._lock = threading.Lock()
+        self._index: LoadedIndex | None = None
+        self._checked_at = 0.0
+        self.refresh(force=True)
+
+    @property
+    def index(self) -> LoadedIndex:
+        assert self._index is not None
+        return self._index
+
+    def refresh(self, force: bool = False) -> bool:
+        """Load the current generation if it changed; True when a new one was loaded."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < self.reload_interval:
+            return False
+        self._checked_at = now
+        generation = current_generation(self.index_dir)
+        if self._index is not None and generation == self._index.generation:
+            return False
+        loaded = load_index(self.index_dir)
+        with self._lock:
+            self._index = loaded
+        return True
+
+    def encode_query(self, query: str) -> np.ndarray:
+        if self._encode is None:
+            from bot import embeddings
+
+            encoder = embeddings.load_encoder()
+            self._encode = lambda texts: embeddings.encode(encoder, texts)
+        return np.asarray(self._encode([query]), dtype=np.float32)[0]
+
+    def search(self, query: str, k: int = 5, ranking: Ranking | None = None) -> list[Hit]:
+        query = check_query(query)
+        try:
+            self.refresh()
+        except KbError:
+            if self._index is None:
+                raise
+            # A broken rebuild keeps serving the last good index.
+        ranking = ranking or self.ranking
+        vector = self.encode_query(query) if ranking.dense else None
+        with self._lock:
+            index = self._index
+        return rank(index, query, vector, k=k, ranking=ranking)
