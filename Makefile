@@ -24,13 +24,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 CAREBOT_ACTIONS_URL ?= http://127.0.0.1:5055
 CAREBOT_RASA_TRACKER_URL ?= sqlite:///$(CURDIR)/var/rasa-tracker.db
 
-.PHONY: run test setup train seed validate test-stories pytest nlu-report browser clean help
+.PHONY: run test setup train kb seed validate test-stories pytest nlu-report browser clean help
 
 help:
 	@echo "make run   - set up everything, train if needed, start all services, print the demo URL"
 	@echo "make test  - set up everything and run the whole test suite"
 
-run: setup train seed
+run: setup train kb seed
 	@$(CAREBOT) up
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed $(MINILM)
@@ -61,6 +61,10 @@ $(MINILM): $(VENV)/.installed
 train: setup
 	@$(CAREBOT) train
 
+# Index the knowledge-base articles (incremental: only changed articles are re-embedded).
+kb: setup
+	@$(CAREBOT) kb build
+
 seed: setup
 	@mkdir -p var
 	@$(CAREBOT) crm seed
@@ -78,7 +82,7 @@ browser:
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 # pytest exits 5 when it collects nothing; report that plainly instead of failing on it.
-pytest: setup train browser
+pytest: setup train kb browser
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc = 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 

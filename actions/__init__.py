@@ -8,7 +8,7 @@ each concrete `Action` subclass:
     billing.py    validate_billing_dispute_form, action_submit_dispute
     callbacks.py  validate_callback_request_form, action_submit_callback
     store.py      action_store_hours
-    fallback.py   action_default_ask_affirmation
+    knowledge.py  action_kb_answer, action_kb_feedback (knowledge-base answers)
 
 Shared plumbing (CRM access, the client profile, form base classes) is in `common.py`
 and `verification.py`; the customer-facing sentences are built by the Rasa-free

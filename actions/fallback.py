@@ -1,4 +1,6 @@
-"""Two-stage fallback, first stage: "Did you mean: Track an order?" with the top two intents.
+""""Did you mean ...?" suggestions: the likely intents of an unclear message as buttons.
+
+actions/knowledge.py offers them when the knowledge base has no reliable answer either.
 
 Button titles come from data/intent_labels.yml (data, not code: a second client edits the
 YAML); an intent without a label gets its name made readable ("order_status" -> "Order status").
@@ -9,18 +11,13 @@ import functools
 from pathlib import Path
 
 import yaml
-from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from actions.common import SafeAction, log, utter
+from actions.common import log
 from bot.settings import PROJECT_ROOT
 
 LABELS_FILE = PROJECT_ROOT / "data" / "intent_labels.yml"
 NLU_FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
-SOMETHING_ELSE = "Something else"
 SUGGESTIONS = 2
 # Answers rather than requests: "Did you mean: Give some details?" helps nobody.
 NOT_SUGGESTED = frozenset({NLU_FALLBACK, OUT_OF_SCOPE, "inform", "affirm", "deny"})
@@ -47,7 +44,7 @@ def label_for(intent: str, labels: dict[str, str]) -> str:
 
 def suggested_intents(latest_message: dict, limit: int = SUGGESTIONS) -> list[str]:
     """The best `limit` intents of the ranking that are requests (not nlu_fallback, not
-    answers such as inform/affirm/deny, not out_of_scope: that one is the "Something else" button)."""
+    answers such as inform/affirm/deny, not out_of_scope)."""
     ranking = latest_message.get("intent_ranking") or []
     if not ranking and (latest_message.get("intent") or {}).get("name"):
         ranking = [latest_message["intent"]]
@@ -59,22 +56,3 @@ def suggested_intents(latest_message: dict, limit: int = SUGGESTIONS) -> list[st
         if len(out) == limit:
             break
     return out
-
-
-class ActionDefaultAskAffirmation(SafeAction):
-    failure_response = "utter_ask_rephrase"
-
-    def name(self) -> str:
-        return "action_default_ask_affirmation"
-
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        intents = suggested_intents(tracker.latest_message)
-        if not intents:
-            utter(dispatcher, response="utter_ask_rephrase")
-            return []
-        labels = intent_labels()
-        buttons = [{"title": label_for(intent, labels), "payload": f"/{intent}"} for intent in intents]
-        buttons.append({"title": SOMETHING_ELSE, "payload": f"/{OUT_OF_SCOPE}"})
-        title = buttons[0]["title"]
-        utter(dispatcher, f"Did you mean: {title}{'' if title.endswith('?') else '?'}", buttons=buttons)
-        return []

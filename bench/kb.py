@@ -4,6 +4,19 @@ Run with the services environment from the project root:
 
     .venv/bin/python bench/kb.py                 # everything (about 5 minutes on 2 cores)
     .venv/bin/python bench/kb.py --quick         # quality tables only (no 10k-passage scale run)
+    .venv/bin/python bench/kb.py --tune          # choose ranking weights and answer thresholds
+
+Tuning (--tune) uses only development data: bench/data/kb_dev_questions.jsonl (120 in-KB
+questions, 60 with no answer in the KB) and the even-numbered StackFAQ rephrasings. Rules,
+written before looking at results:
+  * ranking weights: the grid point with the best mean of dev Recall@1 and StackFAQ-dev
+    Recall@1 (ties: higher mean MRR, then the smaller weights);
+  * answer policy: utility over the dev questions, where an answer from the right article
+    is +1, an answer from a wrong article or to an unanswerable question -2 (a wrong answer
+    is worse than an honest "I don't know"), a correct "I don't know" +1, an unanswered
+    answerable question 0, a clarifying question that contains the right article +0.5 and
+    one that does not (or for an unanswerable question) -0.5. Best utility wins (ties: the
+    higher threshold).
 
 Quality (article level; an article counts once, with its best passage):
   * the project's labelled questions, bench/data/kb_questions/*.jsonl, against knowledge_base/;
@@ -35,10 +48,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bot.kb.answering import AnswerPolicy, decide  # noqa: E402
+from bot.kb.answers import ANSWERED, CLARIFIED  # noqa: E402
 from bot.kb.index import build_index  # noqa: E402
-from bot.kb.search import KnowledgeBase, Ranking  # noqa: E402
+from bot.kb.search import DEFAULT_RANKING, KnowledgeBase, Ranking  # noqa: E402
 
 QUESTIONS_DIR = PROJECT_ROOT / "bench" / "data" / "kb_questions"
+DEV_FILE = PROJECT_ROOT / "bench" / "data" / "kb_dev_questions.jsonl"
 STACKFAQ_FILE = PROJECT_ROOT / "bench" / "data" / "stackfaq" / "stackExchange-FAQ.json"
 KB_SOURCE = PROJECT_ROOT / "knowledge_base"
 MRR_DEPTH = 10
@@ -57,7 +73,7 @@ STAGES = {
 class Query:
     id: str
     text: str
-    article: str
+    article: str | None  # None: no article answers it
 
 
 @dataclass
@@ -70,14 +86,119 @@ class Quality:
     p95_ms: float
 
 
-def load_questions(folder: Path = QUESTIONS_DIR) -> list[Query]:
+def load_questions(source: Path = QUESTIONS_DIR) -> list[Query]:
+    """Labelled questions from a .jsonl file or every .jsonl file of a folder."""
+    paths = [source] if source.is_file() else sorted(source.glob("*.jsonl"))
     queries = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                queries.append(Query(str(row["id"]), row["query"], row["article"]))
+                queries.append(Query(str(row["id"]), row["query"], row.get("article")))
     return queries
+
+
+class CachedEncoder:
+    """The real encoder with a cache, so a grid search encodes each query once."""
+
+    def __init__(self) -> None:
+        from bot import embeddings
+
+        self._encoder = embeddings.load_encoder()
+        self._encode = embeddings.encode
+        self._cache: dict[str, object] = {}
+
+    def __call__(self, texts: list[str]):
+        import numpy as np
+
+        missing = [t for t in texts if t not in self._cache]
+        if missing:
+            for text, vector in zip(missing, self._encode(self._encoder, missing)):
+                self._cache[text] = vector
+        return np.stack([self._cache[t] for t in texts])
+
+
+def policy_outcomes(kb: KnowledgeBase, queries: list[Query], policy: AnswerPolicy, ranking: Ranking) -> dict:
+    counts = {"answered right": 0, "answered wrong": 0, "clarified (right among)": 0, "clarified (wrong)": 0,
+              "no answer (answerable)": 0, "no answer (unanswerable)": 0, "answered unanswerable": 0}
+    utility = 0.0
+    for q in queries:
+        decision = decide(kb.search(q.text, k=5, ranking=ranking), policy)
+        shown = [h.article_id for h in decision.hits]
+        if decision.outcome == ANSWERED:
+            if q.article is None:
+                counts["answered unanswerable"] += 1
+                utility -= 2
+            elif shown[0] == q.article:
+                counts["answered right"] += 1
+                utility += 1
+            else:
+                counts["answered wrong"] += 1
+                utility -= 2
+        elif decision.outcome == CLARIFIED:
+            if q.article is not None and q.article in shown:
+                counts["clarified (right among)"] += 1
+                utility += 0.5
+            else:
+                counts["clarified (wrong)"] += 1
+                utility -= 0.5
+        elif q.article is None:
+            counts["no answer (unanswerable)"] += 1
+            utility += 1
+        else:
+            counts["no answer (answerable)"] += 1
+    counts["utility"] = utility
+    return counts
+
+
+def tune(work: Path, stackfaq: Path) -> None:
+    import itertools
+
+    encode = CachedEncoder()
+    index = work / "project-index"
+    build_index(KB_SOURCE, index, encode=encode, encoder_name="all-MiniLM-L6-v2")
+    kb = KnowledgeBase(index, encode=encode)
+    dev = load_questions(DEV_FILE)
+    answerable = [q for q in dev if q.article]
+    faq_source = work / "stackfaq"
+    faq_source.mkdir()
+    faq_dev = [q for q in stackfaq_corpus(stackfaq, faq_source) if int(q.id.split("/")[1]) % 2 == 0]
+    build_index(faq_source, work / "stackfaq-index", encode=encode, encoder_name="all-MiniLM-L6-v2")
+    faq = KnowledgeBase(work / "stackfaq-index", encode=encode)
+    print(f"\n### Ranking weights on development data ({len(answerable)} project dev questions, "
+          f"{len(faq_dev)} StackFAQ dev rephrasings)\n")
+    print("| lexical | code | title | dev R@1 | dev MRR | StackFAQ-dev R@1 | StackFAQ-dev MRR |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    best = None
+    for lexical, code, title in itertools.product((0.1, 0.2, 0.3, 0.5), (0.0, 0.1, 0.2), (0.0, 0.3, 0.5)):
+        ranking = Ranking(lexical_weight=lexical, code_weight=code, title_weight=title)
+        a = evaluate(kb, answerable, ranking)
+        b = evaluate(faq, faq_dev, ranking)
+        print(f"| {lexical} | {code} | {title} | {a.recall_1:.3f} | {a.mrr:.3f} | {b.recall_1:.3f} | {b.mrr:.3f} |")
+        key = ((a.recall_1 + b.recall_1) / 2, (a.mrr + b.mrr) / 2, -(lexical + code + title))
+        if best is None or key > best[0]:
+            best = (key, ranking)
+    chosen = best[1]
+    print(f"\nchosen: lexical_weight={chosen.lexical_weight}, code_weight={chosen.code_weight}, "
+          f"title_weight={chosen.title_weight} (default now: {DEFAULT_RANKING})")
+    print(f"\n### Answer policy on development data ({len(answerable)} answerable, "
+          f"{len(dev) - len(answerable)} unanswerable)\n")
+    print("| answer threshold | clarify margin | utility | answered right | answered wrong | answered unanswerable "
+          "| clarified (right among) | clarified (wrong) | no answer (answerable) | no answer (unanswerable) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    best_policy = None
+    for threshold in [round(0.40 + 0.02 * i, 2) for i in range(11)]:
+        for margin in (0.0, 0.01, 0.02, 0.03):
+            policy = AnswerPolicy(answer_threshold=threshold, clarify_floor=threshold - 0.05, clarify_margin=margin)
+            c = policy_outcomes(kb, dev, policy, chosen)
+            print(f"| {threshold} | {margin} | {c['utility']:.1f} | {c['answered right']} | {c['answered wrong']} "
+                  f"| {c['answered unanswerable']} | {c['clarified (right among)']} | {c['clarified (wrong)']} "
+                  f"| {c['no answer (answerable)']} | {c['no answer (unanswerable)']} |")
+            key = (c["utility"], threshold)
+            if best_policy is None or key > best_policy[0]:
+                best_policy = (key, policy)
+    print(f"\nchosen: {best_policy[1]}")
+
 
 
 def stackfaq_corpus(path: Path, target: Path) -> list[Query]:
@@ -242,7 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="quality tables only")
     parser.add_argument("--stackfaq", type=Path, default=STACKFAQ_FILE)
     parser.add_argument("--questions", type=Path, default=QUESTIONS_DIR)
+    parser.add_argument("--tune", action="store_true", help="choose weights and thresholds on development data")
     args = parser.parse_args(argv)
+    if args.tune:
+        with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp:
+            tune(Path(tmp), args.stackfaq)
+        return 0
     import torch
 
     print(f"# Knowledge-base benchmark\n\nmachine: {platform.processor() or platform.machine()}, "

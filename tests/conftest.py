@@ -49,3 +49,22 @@ def phone(browser):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def project_kb_index(tmp_path_factory) -> Path:
+    """An index of the project's knowledge_base/ in a temporary folder.
+
+    It starts from a copy of the index `make` builds (var/kb-index), so the build is
+    incremental and only articles changed since then are embedded."""
+    import shutil
+
+    from bot.kb.index import build_index
+    from bot.settings import PROJECT_ROOT, Settings
+
+    folder = tmp_path_factory.mktemp("kb") / "index"
+    built = PROJECT_ROOT / "var" / "kb-index"
+    if (built / "CURRENT").exists():
+        shutil.copytree(built, folder, ignore=shutil.ignore_patterns(".build.lock"))
+    build_index(Settings().kb_source, folder)
+    return folder

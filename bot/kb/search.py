@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from bot.kb.index import KbError, LoadedIndex, current_generation, load_index
+from bot.kb.lexical import is_code, tokenize
 
 MAX_QUERY_CHARS = 2000
 
@@ -136,8 +137,14 @@ def rank(
             total += weight
             codes = index.lexical.code_matches(query)[pool_a]
             if codes.any():
+                # The section whose heading names the code ("E04: Pump blocked") is the one
+                # about it; other passages merely mention it (a table of all codes).
+                wanted = {t for t in tokenize(query) if is_code(t)}
+                for j in np.flatnonzero(codes):
+                    if wanted <= set(tokenize(index.passages[pool[j]].heading)):
+                        codes[j] = 2.0
                 fused += ranking.code_weight * codes
-                total += ranking.code_weight
+                total += 2 * ranking.code_weight
     # Best passage per article, then the article-level title evidence.
     best: dict[int, int] = {}
     for j in np.argsort(-fused, kind="stable"):
@@ -207,13 +214,33 @@ class KnowledgeBase:
             self._index = loaded
         return True
 
-    def encode_query(self, query: str) -> np.ndarray:
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised embeddings with the index's encoder (loaded on first use)."""
         if self._encode is None:
             from bot import embeddings
 
             encoder = embeddings.load_encoder()
-            self._encode = lambda texts: embeddings.encode(encoder, texts)
-        return np.asarray(self._encode([query]), dtype=np.float32)[0]
+            self._encode = lambda batch: embeddings.encode(encoder, batch)
+        return np.asarray(self._encode(list(texts)), dtype=np.float32)
+
+    def encode_query(self, query: str) -> np.ndarray:
+        return self.encode_texts([query])[0]
+
+    def article_hit(self, query: str, article_id: str) -> Hit | None:
+        """The passage of one article that best answers `query` (the customer picked the article)."""
+        query = check_query(query)
+        with self._lock:
+            index = self._index
+        rows = [i for i, p in enumerate(index.passages) if p.article_id == article_id]
+        if not rows:
+            return None
+        vector = self.encode_query(query)
+        cosines = index.embeddings[rows] @ vector
+        lexical = index.lexical.normalised_scores(query)[rows]
+        best = int(np.argmax(cosines + self.ranking.lexical_weight * lexical))
+        passage, meta = index.passages[rows[best]], index.articles[article_id]
+        return Hit(article_id, meta["title"], meta["url"], passage.heading, passage.text,
+                   score=float(cosines[best]), dense=float(cosines[best]), lexical=float(lexical[best]))
 
     def search(self, query: str, k: int = 5, ranking: Ranking | None = None) -> list[Hit]:
         query = check_query(query)

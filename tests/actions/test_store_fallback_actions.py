@@ -1,4 +1,4 @@
-"""action_store_hours (fixed clocks) and action_default_ask_affirmation (labels from YAML)."""
+"""action_store_hours (fixed clocks) and the "did you mean" suggestions (labels from YAML)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,7 +7,7 @@ import pytest
 import yaml
 from action_testkit import load_tracker, texts
 
-from actions.fallback import LABELS_FILE, ActionDefaultAskAffirmation, intent_labels
+from actions.fallback import LABELS_FILE, intent_labels, label_for, suggested_intents
 from actions.store import ActionStoreHours
 from bot import client_profile
 
@@ -63,33 +63,17 @@ async def test_broken_client_file_gets_an_apology(monkeypatch, dispatcher, domai
     assert texts(dispatcher) == ["utter_default"]
 
 
-# ------------------------------------------------------------------ fallback affirmation
-async def test_affirmation_offers_the_top_two_intents(dispatcher, domain):
-    events = await ActionDefaultAskAffirmation().run(dispatcher, load_tracker("fallback"), domain)
-    assert events == []
-    assert texts(dispatcher) == ["Did you mean: My delivery is late?"]
-    assert dispatcher.messages[0]["buttons"] == [
-        {"title": "My delivery is late", "payload": "/delivery_late"},
-        {"title": "Track an order", "payload": "/order_status"},
-        {"title": "Something else", "payload": "/out_of_scope"},
-    ]
-
-
-async def test_affirmation_for_an_ambiguous_but_confident_intent(dispatcher, domain):
-    ranking = [{"name": "double_charge", "confidence": 0.48}, {"name": "billing_dispute", "confidence": 0.46},
-               {"name": "nlu_fallback", "confidence": 0.4}]
-    tracker = load_tracker("fallback", latest_message={"intent": ranking[0], "intent_ranking": ranking})
-    await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
-    assert texts(dispatcher) == ["Did you mean: I was charged twice?"]
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/double_charge", "/billing_dispute",
-                                                                          "/out_of_scope"]
-
-
-async def test_affirmation_without_a_ranking_asks_to_rephrase(dispatcher, domain):
-    tracker = load_tracker("fallback", latest_message={"intent": {"name": "nlu_fallback", "confidence": 0.2},
-                                                       "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.2}]})
-    await ActionDefaultAskAffirmation().run(dispatcher, tracker, domain)
-    assert texts(dispatcher) == ["utter_ask_rephrase"]
+# ------------------------------------------------------------------ "did you mean" suggestions
+def test_suggestions_are_the_top_requests_of_the_ranking():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "inform", "confidence": 0.42},
+               {"name": "delivery_late", "confidence": 0.41}, {"name": "out_of_scope", "confidence": 0.4},
+               {"name": "order_status", "confidence": 0.39}, {"name": "cancel_order", "confidence": 0.05}]
+    assert suggested_intents({"intent_ranking": ranking}) == ["delivery_late", "order_status"]
+    assert suggested_intents({"intent": {"name": "double_charge"}}) == ["double_charge"]
+    assert suggested_intents({"intent_ranking": ranking[:2]}) == []
+    labels = intent_labels()
+    assert label_for("delivery_late", labels) == "My delivery is late"
+    assert label_for("no_such_intent", labels) == "No such intent"
 
 
 def test_every_domain_intent_has_a_short_label(domain):

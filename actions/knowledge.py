@@ -1,0 +1,196 @@
+"""Knowledge-base answers: action_kb_answer and action_kb_feedback.
+
+action_kb_answer runs for questions no intent covers (nlu_fallback, out_of_scope) and for
+the broad intents whose best answer is an article (product_question, technical_issue,
+store_policy). It searches the client's articles with the customer's own words and:
+
+- answers with a short extract of the best passage, its title and link, and asks
+  "Did this answer your question?" (Yes -> /affirm, No -> /deny);
+- asks which article is meant when the best candidates are close (buttons
+  /inform{"kb_article": ID});
+- otherwise says honestly it has no reliable answer and offers a person (for the broad
+  intents, the domain's general reply `utter_<intent>` instead).
+
+Every outcome is written to the answer log (bot.kb.answers), which the handoff context,
+the supervisor and the KPIs read; a log that cannot be written never blocks the answer.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import SafeAction, button, log, log_error, utter
+from actions.fallback import intent_labels, label_for, suggested_intents
+from bot.kb.answering import DEFAULT_POLICY, Decision, answer_text, choice_title, decide, extract
+from bot.kb.answers import ANSWERED, CLARIFIED, NO_ANSWER, AnswerLog
+from bot.kb.index import KbError
+from bot.kb.search import KnowledgeBase, QueryError
+from bot.settings import Settings
+
+ARTICLE_ENTITY = "kb_article"
+ANSWER_ID_SLOT = "kb_answer_id"
+OUTCOME_SLOT = "kb_outcome"
+RESULTS = 5
+HELPFUL_INTENTS = frozenset({"affirm", "thanks"})
+# Broad intents with a general reply in the domain, used when no article fits well enough.
+GENERAL_REPLY = {
+    "product_question": "utter_product_question",
+    "technical_issue": "utter_technical_issue",
+    "store_policy": "utter_store_policy",
+    "out_of_scope": "utter_out_of_scope",
+}
+
+_kb: KnowledgeBase | None = None
+_answer_log: AnswerLog | None = None
+_lock = threading.Lock()
+
+
+def get_kb() -> KnowledgeBase:
+    """The process-wide knowledge base (it reloads a rebuilt index by itself)."""
+    global _kb
+    if _kb is None:
+        with _lock:
+            if _kb is None:
+                _kb = KnowledgeBase(Settings.from_env().kb_index)
+    return _kb
+
+
+def get_answer_log() -> AnswerLog:
+    global _answer_log
+    if _answer_log is None:
+        with _lock:
+            if _answer_log is None:
+                _answer_log = AnswerLog(Settings.from_env().hub_db_url)
+    return _answer_log
+
+
+def reset_caches() -> None:
+    """Forget the knowledge base and the answer log (tests switch settings between cases)."""
+    global _kb, _answer_log
+    with _lock:
+        log_, _kb, _answer_log = _answer_log, None, None
+    if log_ is not None:
+        log_.close()
+
+
+def customer_question(tracker: Tracker) -> str | None:
+    """The customer's last typed message: button payloads ("/inform{...}") are skipped,
+    so picking an article answers the question that was asked before."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            text = (event.get("text") or "").strip()
+            if text and not text.startswith("/"):
+                return text
+    return None
+
+
+def picked_article(tracker: Tracker) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == ARTICLE_ENTITY and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+class ActionKbAnswer(SafeAction):
+    failure_response = "utter_kb_unavailable"
+
+    def name(self) -> str:
+        return "action_kb_answer"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        query = customer_question(tracker)
+        if not query:
+            utter(dispatcher, response="utter_ask_rephrase")
+            return [SlotSet(OUTCOME_SLOT, None), SlotSet(ANSWER_ID_SLOT, None)]
+        try:
+            kb = await asyncio.to_thread(get_kb)
+            article = picked_article(tracker)
+            if article:
+                hit = await asyncio.to_thread(kb.article_hit, query, article)
+                hits = [hit] if hit else []
+                decision = Decision(ANSWERED, (hit,)) if hit else Decision(NO_ANSWER, ())
+            else:
+                hits = await asyncio.to_thread(kb.search, query, RESULTS)
+                decision = decide(hits, DEFAULT_POLICY)
+        except QueryError:
+            utter(dispatcher, response="utter_ask_rephrase")
+            return [SlotSet(OUTCOME_SLOT, None), SlotSet(ANSWER_ID_SLOT, None)]
+        except KbError as exc:
+            log_error(self.name(), tracker, "knowledge base unavailable", exc)
+            utter(dispatcher, response="utter_kb_unavailable")
+            return [SlotSet(OUTCOME_SLOT, None), SlotSet(ANSWER_ID_SLOT, None)]
+
+        if decision.outcome == ANSWERED:
+            hit = decision.hits[0]
+            text = await asyncio.to_thread(extract, hit, query, kb.encode_texts)
+            utter(dispatcher, answer_text(hit, text))
+            utter(dispatcher, "Did this answer your question?",
+                  buttons=[button("Yes, thanks", "affirm"), button("No", "deny")])
+        elif decision.outcome == CLARIFIED:
+            buttons = [button(choice_title(h), "inform", **{ARTICLE_ENTITY: h.article_id}) for h in decision.hits]
+            buttons.append(button("None of these", "deny"))
+            utter(dispatcher, "I found a few articles that could answer that. Which one is closest?", buttons=buttons)
+        else:
+            self.no_answer(dispatcher, tracker, intent)
+        answer_id = await self.record(tracker, query, intent, decision, hits)
+        return [SlotSet(OUTCOME_SLOT, decision.outcome), SlotSet(ANSWER_ID_SLOT, answer_id)]
+
+    def no_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str | None) -> None:
+        if intent in GENERAL_REPLY:
+            utter(dispatcher, response=GENERAL_REPLY[intent])
+            return
+        labels = intent_labels()
+        buttons = [button(label_for(i, labels), i) for i in suggested_intents(tracker.latest_message)]
+        buttons.append(button("Talk to a person", "request_human"))
+        utter(dispatcher, "I'm sorry, I don't have a reliable answer to that, and I'd rather not guess. "
+                          "You can put it another way, pick one of these, or talk to one of our team.",
+              buttons=buttons)
+
+    async def record(self, tracker: Tracker, query: str, intent: str | None, decision: Decision, hits) -> int | None:
+        shown = decision.hits[0].article_id if decision.outcome == ANSWERED else None
+        try:
+            return await asyncio.to_thread(
+                lambda: get_answer_log().record(tracker.sender_id, query, decision.outcome, hits,
+                                                shown=shown, intent=intent)
+            )
+        except Exception as exc:  # noqa: BLE001 - the customer has their answer; the record is best effort
+            log_error(self.name(), tracker, "kb answer not recorded", exc)
+            return None
+
+
+class ActionKbFeedback(SafeAction):
+    """The customer's "did this help?" after a KB answer (or "none of these" after a choice)."""
+
+    failure_response = "utter_anything_else"
+
+    def name(self) -> str:
+        return "action_kb_feedback"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        outcome = tracker.get_slot(OUTCOME_SLOT)
+        answer_id = tracker.get_slot(ANSWER_ID_SLOT)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        helpful = intent in HELPFUL_INTENTS
+        if outcome == ANSWERED:
+            utter(dispatcher, response="utter_kb_helped" if helpful else "utter_kb_not_helped")
+        elif outcome == CLARIFIED and not helpful:
+            utter(dispatcher, response="utter_kb_not_helped")
+        else:
+            utter(dispatcher, response="utter_anything_else")
+            return [SlotSet(OUTCOME_SLOT, None)]
+        if answer_id is not None:
+            try:
+                stored = await asyncio.to_thread(
+                    lambda: get_answer_log().feedback(int(answer_id), helpful, tracker.sender_id)
+                )
+                if not stored:
+                    log.warning("kb feedback for an unknown answer", extra={"answer_id": answer_id})
+            except Exception as exc:  # noqa: BLE001
+                log_error(self.name(), tracker, "kb feedback not recorded", exc)
+        return [SlotSet(OUTCOME_SLOT, None)]
