@@ -170,7 +170,7 @@ def tune(work: Path, stackfaq: Path) -> None:
     print("| lexical | code | title | dev R@1 | dev MRR | StackFAQ-dev R@1 | StackFAQ-dev MRR |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     best = None
-    for lexical, code, title in itertools.product((0.1, 0.2, 0.3, 0.5), (0.0, 0.1, 0.2), (0.0, 0.3, 0.5)):
+    for lexical, code, title in itertools.product((0.2, 0.35, 0.5, 0.7, 1.0), (0.0, 0.1, 0.2), (0.0, 0.3, 0.5, 0.7)):
         ranking = Ranking(lexical_weight=lexical, code_weight=code, title_weight=title)
         a = evaluate(kb, answerable, ranking)
         b = evaluate(faq, faq_dev, ranking)
@@ -187,9 +187,10 @@ def tune(work: Path, stackfaq: Path) -> None:
           "| clarified (right among) | clarified (wrong) | no answer (answerable) | no answer (unanswerable) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     best_policy = None
-    for threshold in [round(0.40 + 0.02 * i, 2) for i in range(11)]:
+    for threshold in [round(0.30 + 0.025 * i, 3) for i in range(17)]:
         for margin in (0.0, 0.01, 0.02, 0.03):
-            policy = AnswerPolicy(answer_threshold=threshold, clarify_floor=threshold - 0.05, clarify_margin=margin)
+            policy = AnswerPolicy(answer_threshold=threshold, clarify_floor=round(threshold - 0.05, 3),
+                                  clarify_margin=margin)
             c = policy_outcomes(kb, dev, policy, chosen)
             print(f"| {threshold} | {margin} | {c['utility']:.1f} | {c['answered right']} | {c['answered wrong']} "
                   f"| {c['answered unanswerable']} | {c['clarified (right among)']} | {c['clarified (wrong)']} "

@@ -32,9 +32,13 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 @dataclass(frozen=True)
 class AnswerPolicy:
-    answer_threshold: float = 0.5  # best article's score needed to answer
-    clarify_floor: float = 0.45  # candidates below this are never offered
-    clarify_margin: float = 0.02  # runners-up this close to the best make the bot ask which one
+    """Confidence is the cosine between the question and the best passage: on the
+    development questions it separates right from wrong top results better than the
+    fused ranking score (ROC AUC 0.90 against 0.87, bench/README.md)."""
+
+    answer_threshold: float = 0.5  # cosine of the best passage needed to answer
+    clarify_floor: float = 0.45  # candidates below this cosine are never offered
+    clarify_margin: float = 0.02  # runners-up this close (fused score) to the best make the bot ask
     max_choices: int = 3
 
 
@@ -48,17 +52,17 @@ class Decision:
 
 
 def decide(hits: Sequence[Hit], policy: AnswerPolicy = DEFAULT_POLICY) -> Decision:
-    if not hits or hits[0].score < policy.clarify_floor:
+    if not hits or hits[0].dense < policy.clarify_floor:
         return Decision(NO_ANSWER, ())
     best = hits[0]
     close = [
         h
         for h in hits[1 : policy.max_choices]
-        if h.score >= policy.clarify_floor and best.score - h.score <= policy.clarify_margin
+        if h.dense >= policy.clarify_floor and best.score - h.score <= policy.clarify_margin
     ]
     if close:
         return Decision(CLARIFIED, (best, *close))
-    if best.score >= policy.answer_threshold:
+    if best.dense >= policy.answer_threshold:
         return Decision(ANSWERED, (best,))
     return Decision(NO_ANSWER, ())
 

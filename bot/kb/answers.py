@@ -108,6 +108,12 @@ class AnswerLog:
             ).all()
         return [_as_dict(r) for r in rows]
 
+    def latest(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The most recent answers of every conversation, oldest first."""
+        with self._session() as session:
+            rows = session.scalars(select(KbAnswer).order_by(KbAnswer.id.desc()).limit(max(1, limit))).all()
+        return [_as_dict(r) for r in reversed(rows)]
+
     def helpfulness(self, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
         """Answers shown, how many the customer rated, how many helped (KB helpfulness KPI:
         helpful / rated; answers nobody rated are not counted either way)."""

@@ -3,6 +3,7 @@
     carebot kb build [--source DIR] [--index DIR] [--json]
     carebot kb search [--index DIR] [-k 5] "question"
     carebot kb search [--index DIR] [-k 5] --jsonl  < queries.jsonl > results.jsonl
+    carebot kb answers [--conversation ID] [--limit 50] [--json]   what the bot answered, and the verdicts
 
 JSON lines in:  {"id": ..., "query": ...}
 JSON lines out: {"id": ..., "results": [{"article": ID, "passage": ..., "score": ...}, ...]}
@@ -37,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("-k", type=int, default=5, help="results per question (default 5)")
     search.add_argument("--jsonl", action="store_true", help='read {"id", "query"} lines on stdin, write results as JSON lines')
     search.set_defaults(handler=_search)
+
+    answers = commands.add_parser("answers", help="the answer log: questions, articles shown, scores, feedback")
+    answers.add_argument("--conversation", help="only this conversation (oldest first)")
+    answers.add_argument("--limit", type=int, default=50, help="latest N answers when no conversation is given")
+    answers.add_argument("--json", action="store_true", help="one JSON object per answer, plus a summary line")
+    answers.set_defaults(handler=_answers)
 
 
 def _fail(message: str, code: int) -> int:
@@ -112,3 +119,34 @@ def _search(args: argparse.Namespace) -> int:
         ]
         print(json.dumps({"id": query_id, "results": results}), flush=True)
     return 1 if failed else 0
+
+
+def _answers(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.kb.answers import AnswerLog
+
+    try:
+        log = AnswerLog(Settings.from_env().hub_db_url)
+        try:
+            rows = log.for_conversation(args.conversation) if args.conversation else log.latest(args.limit)
+            summary = log.helpfulness()
+        finally:
+            log.close()
+    except SQLAlchemyError as exc:
+        return _fail(f"hub database unavailable ({type(exc).__name__})", 2)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        print(json.dumps({"summary": summary}))
+        return 0
+    for row in rows:
+        verdict = {True: "helped", False: "did not help", None: "no verdict"}[row["helpful"]]
+        shown = row["shown_article"] or ", ".join(r["article"] for r in row["results"][:3]) or "-"
+        print(f"{row['created_at'][:19]}  {row['conversation_id'][:12]:12}  {row['outcome']:9}  "
+              f"{row['top_score'] if row['top_score'] is not None else '-':>6}  {verdict:12}  {shown}")
+        print(f"    {row['query'][:100]}")
+    rate = summary["helpful_rate"]
+    print(f"{summary['answers']} answers shown, {summary['rated']} rated, "
+          f"{summary['helpful']} helped ({'n/a' if rate is None else f'{rate:.0%}'})")
+    return 0

@@ -35,7 +35,7 @@ import numpy as np
 from bot.kb.articles import Article, ArticleError, Passage, load_articles, split_passages
 from bot.kb.lexical import LexicalIndex
 
-FORMAT = 1
+FORMAT = 2  # bumped when the files of a generation change
 FLAT_LIMIT = 50_000  # passages; beyond this an HNSW graph replaces exact search
 HNSW_NEIGHBOURS = 32
 HNSW_EF_CONSTRUCTION = 80

@@ -15,7 +15,7 @@ from tests.ports import free_port
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def stack(tmp_path_factory, project_kb_index):
     if not (MODEL_DIR / "carebot.tar.gz").exists():
         pytest.fail("no trained model: run `make train` (make test does it)")
     var = tmp_path_factory.mktemp("e2e")
@@ -26,6 +26,7 @@ def stack(tmp_path_factory):
         "CAREBOT_RASA_URL": f"http://127.0.0.1:{free_port()}",
         "CAREBOT_ACTIONS_URL": f"http://127.0.0.1:{free_port()}",
         "CAREBOT_HUB_PORT": str(free_port()),
+        "CAREBOT_KB_INDEX": str(project_kb_index),
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -58,8 +59,9 @@ def new_conversation(hub: httpx.Client) -> str:
     return response.json()["conversation_id"]
 
 
-def say(hub: httpx.Client, conversation_id: str, text: str) -> list[dict]:
-    response = hub.post(f"/api/conversations/{conversation_id}/messages", json={"text": text})
+def say(hub: httpx.Client, conversation_id: str, text: str, payload: str | None = None) -> list[dict]:
+    body = {"text": text} if payload is None else {"text": text, "payload": payload}
+    response = hub.post(f"/api/conversations/{conversation_id}/messages", json=body)
     response.raise_for_status()
     return response.json()["messages"]
 
