@@ -64,8 +64,9 @@ STAGES = {
     "dense: MiniLM cosine, best passage": Ranking().only("dense"),
     "lexical: BM25, best passage": Ranking().only("lexical"),
     "fusion: reciprocal rank (dense, BM25)": Ranking(fusion="rrf"),
-    "fusion: cosine + BM25 + code match": Ranking(title=False),
-    "fusion + title similarity (default)": Ranking(),
+    "fusion: cosine + 0.5 x BM25": Ranking(title=False),
+    "fusion + 0.5 x title similarity (default)": Ranking(),
+    "fusion + title + 0.15 x code match": Ranking(code_weight=0.15),
 }
 
 

@@ -36,9 +36,9 @@ class AnswerPolicy:
     development questions it separates right from wrong top results better than the
     fused ranking score (ROC AUC 0.90 against 0.87, bench/README.md)."""
 
-    answer_threshold: float = 0.5  # cosine of the best passage needed to answer
-    clarify_floor: float = 0.45  # candidates below this cosine are never offered
-    clarify_margin: float = 0.02  # runners-up this close (fused score) to the best make the bot ask
+    answer_threshold: float = 0.55  # cosine of the best passage needed to answer
+    clarify_floor: float = 0.50  # candidates below this cosine are never offered
+    clarify_margin: float = 0.01  # runners-up this close (fused score) to the best make the bot ask
     max_choices: int = 3
 
 
@@ -90,7 +90,16 @@ def extract(hit: Hit, query: str, encode: Callable[[list[str]], np.ndarray]) -> 
         kept = [lines[i] for i in steps[:MAX_STEPS]]
         more = "\n(more steps in the article)" if len(steps) > MAX_STEPS else ""
         return "\n".join(([intro] if intro else []) + kept) + more
-    units = [s.strip() for line in lines for s in _SENTENCE.split(line) if s.strip()]
+    # Table rows and list items are units of their own; prose is split into sentences.
+    units: list[str] = []
+    for line in lines:
+        if line.lstrip().startswith("|"):
+            units.append(" | ".join(cell.strip() for cell in line.strip().strip("|").split("|")))
+        elif _STEP.match(line):
+            units.append(line.strip())
+        else:
+            units.extend(s.strip() for s in _SENTENCE.split(line) if s.strip())
+    rows = {i for i, line in enumerate(units) if "|" in line or _STEP.match(line)}
     if len(units) <= 1:
         return _truncate(text, EXTRACT_WORDS * 2)
     vectors = np.asarray(encode([query] + units), dtype=np.float32)
@@ -105,7 +114,14 @@ def extract(hit: Hit, query: str, encode: Callable[[list[str]], np.ndarray]) -> 
         words += size
         if words >= EXTRACT_WORDS * 0.6:
             break
-    return " ".join(units[i] for i in sorted(chosen))
+    out = ""
+    previous = None
+    for i in sorted(chosen):
+        if previous is not None:
+            out += "\n" if (i in rows or previous in rows) else " "
+        out += units[i]
+        previous = i
+    return out
 
 
 def _term_overlap(query: str, units: list[str]) -> np.ndarray:

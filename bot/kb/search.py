@@ -41,9 +41,9 @@ class Ranking:
     dense: bool = True
     lexical: bool = True
     title: bool = True
-    lexical_weight: float = 0.2
-    code_weight: float = 0.15
-    title_weight: float = 0.3
+    lexical_weight: float = 0.5
+    code_weight: float = 0.0  # measured, not used: no gain on the development questions
+    title_weight: float = 0.5
     candidates: int = 100  # passages taken from each ranker before fusion
     fusion: str = "linear"  # "linear" or "rrf" (reciprocal rank fusion, for comparison)
     rrf_k: int = 60
@@ -63,8 +63,8 @@ class Hit:
     heading: str
     passage: str
     score: float  # fused score, 0..1 (see Ranking)
-    dense: float  # cosine similarity of the passage to the query
-    lexical: float  # raw BM25 score of the passage
+    dense: float  # cosine similarity to the query of the article's best-ranked passage
+    lexical: float  # its raw BM25 score
 
     def as_dict(self) -> dict:
         return {
@@ -136,28 +136,26 @@ def rank(
             fused += weight * index.lexical.normalised_scores(query)[pool_a]
             total += weight
             codes = index.lexical.code_matches(query)[pool_a]
-            if codes.any():
-                # The section whose heading names the code ("E04: Pump blocked") is the one
-                # about it; other passages merely mention it (a table of all codes).
-                wanted = {t for t in tokenize(query) if is_code(t)}
-                for j in np.flatnonzero(codes):
-                    if wanted <= set(tokenize(index.passages[pool[j]].heading)):
-                        codes[j] = 2.0
+            if codes.any() and ranking.code_weight:
                 fused += ranking.code_weight * codes
-                total += 2 * ranking.code_weight
-    # Best passage per article, then the article-level title evidence.
+                total += ranking.code_weight
+    # Article score: its best passage, plus the title evidence below. The passage shown is
+    # that one too, except that a section whose heading names a code of the question
+    # ("E04: Pump blocked") is preferred within its article to one that merely mentions it.
     best: dict[int, int] = {}
     for j in np.argsort(-fused, kind="stable"):
         best.setdefault(int(index.passage_article[pool[j]]), int(j))
     articles = np.fromiter(best.keys(), dtype=np.int64)
-    passage_of = np.fromiter(best.values(), dtype=np.int64)
-    scores = fused[passage_of]
+    evidence = np.fromiter(best.values(), dtype=np.int64)
+    scores = fused[evidence]
+    shown = _sections_named_by_codes(index, query, pool, best)
+    passage_of = np.fromiter((shown.get(a, j) for a, j in best.items()), dtype=np.int64)
     if ranking.fusion != "rrf" and ranking.title and use_dense:
         scores = scores + ranking.title_weight * (index.title_embeddings[articles] @ query_vector)
         total += ranking.title_weight
     hits: list[Hit] = []
     for a in np.argsort(-scores, kind="stable")[:k]:
-        j = passage_of[a]
+        j, e = passage_of[a], evidence[a]
         passage = index.passages[pool[j]]
         meta = index.articles[passage.article_id]
         hits.append(
@@ -168,11 +166,24 @@ def rank(
                 heading=passage.heading,
                 passage=passage.text,
                 score=float(scores[a] / total) if total else float(scores[a]),
-                dense=float(cosines[j]),
-                lexical=float(lexical[j]),
+                dense=float(cosines[e]),  # of the passage that ranked the article
+                lexical=float(lexical[e]),
             )
         )
     return hits
+
+
+def _sections_named_by_codes(index: LoadedIndex, query: str, pool: list[int], best: dict[int, int]) -> dict[int, int]:
+    """article position -> pool position of a passage whose heading holds every code of the query."""
+    wanted = {t for t in tokenize(query) if is_code(t)}
+    if not wanted:
+        return {}
+    out: dict[int, int] = {}
+    for j, row in enumerate(pool):
+        article = int(index.passage_article[row])
+        if article in best and article not in out and wanted <= set(tokenize(index.passages[row].heading)):
+            out[article] = j
+    return out
 
 
 class KnowledgeBase:
