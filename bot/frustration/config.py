@@ -1,0 +1,121 @@
+"""Escalation thresholds: the `escalation:` section of the client file (client.yml).
+
+Every key is optional; a missing section or key takes the default below, so a client file
+written before this section existed still works. Unknown keys and wrong types are errors
+(a typo in a threshold must not silently fall back to a default).
+
+    config = load_escalation_config()                 # settings.client_file (CAREBOT_CLIENT_FILE)
+    config = load_escalation_config("other.yml")
+    config = escalation_config_from_dict({"angry_score": 0.9})
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+
+class EscalationConfigError(ValueError):
+    """The escalation section has an unknown key or an invalid value (message names the key)."""
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    # A customer message scoring at or above this is frustrated; the bot's tone becomes "annoyed".
+    annoyed_score: float = 0.5
+    # One message at or above this escalates at once; the tone becomes "angry".
+    angry_score: float = 0.85
+    # Escalate when `sustained_messages` of the last `sustained_window` customer messages are frustrated.
+    sustained_messages: int = 2
+    sustained_window: int = 3
+    # Fallbacks plus unhelpful knowledge-base answers before the customer's next message escalates.
+    bot_failures: int = 2
+    # Times the customer asks the same thing again (same intent, or a message this similar to an
+    # earlier one by MiniLM cosine) before escalating.
+    repeated_requests: int = 2
+    repeat_similarity: float = 0.8
+    # Seconds of waiting (reported with a customer message) that escalate.
+    long_wait_s: float = 600.0
+    # CRM tiers served with priority; at-risk customers are always priority.
+    priority_tiers: tuple[str, ...] = ("vip",)
+    # For a priority customer one frustrated message at or above this escalates.
+    priority_score: float = 0.5
+    # An explicit request for a person escalates at once.
+    person_request: bool = True
+    # Weight of the newest message in the smoothed score that sets the bot's tone (1 = last only).
+    smoothing: float = 0.6
+
+    def __post_init__(self) -> None:
+        for name in ("annoyed_score", "angry_score", "repeat_similarity", "priority_score", "smoothing"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise EscalationConfigError(f"escalation.{name}: expected a number from 0 to 1, got {value!r}")
+        if self.angry_score < self.annoyed_score:
+            raise EscalationConfigError("escalation.angry_score must be at least escalation.annoyed_score")
+        for name in ("sustained_messages", "sustained_window", "bot_failures", "repeated_requests"):
+            if getattr(self, name) < 1:
+                raise EscalationConfigError(f"escalation.{name}: expected a whole number of at least 1")
+        if self.sustained_messages > self.sustained_window:
+            raise EscalationConfigError("escalation.sustained_messages cannot exceed escalation.sustained_window")
+        if self.long_wait_s <= 0:
+            raise EscalationConfigError("escalation.long_wait_s: expected a positive number of seconds")
+
+
+_DEFAULTS = EscalationConfig()
+_FIELDS = {f.name: f for f in fields(EscalationConfig)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    default = getattr(_DEFAULTS, name)
+    key = f"escalation.{name}"
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise EscalationConfigError(f"{key}: expected true or false, got {value!r}")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EscalationConfigError(f"{key}: expected a whole number, got {value!r}")
+        return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise EscalationConfigError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if isinstance(default, tuple):
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise EscalationConfigError(f"{key}: expected a list of names, got {value!r}")
+        return tuple(i.strip().lower() for i in items)
+    raise AssertionError(name)  # pragma: no cover
+
+
+def escalation_config_from_dict(section: Mapping[str, Any] | None) -> EscalationConfig:
+    """The config from the `escalation:` mapping (None or {} gives the defaults)."""
+    if section is None:
+        return _DEFAULTS
+    if not isinstance(section, Mapping):
+        raise EscalationConfigError("escalation: expected a mapping of thresholds")
+    unknown = sorted(set(section) - set(_FIELDS))
+    if unknown:
+        raise EscalationConfigError(f"escalation: unknown key(s) {', '.join(map(str, unknown))}; "
+                                    f"known: {', '.join(_FIELDS)}")
+    return replace(_DEFAULTS, **{name: _coerce(name, value) for name, value in section.items()})
+
+
+def load_escalation_config(path: Path | str | None = None) -> EscalationConfig:
+    """The `escalation:` section of the client file; defaults when the file has none."""
+    if path is None:
+        from bot.settings import Settings
+
+        path = Settings.from_env().client_file
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise EscalationConfigError(f"cannot read client file {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise EscalationConfigError(f"client file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise EscalationConfigError(f"client file {path}: expected a mapping")
+    return escalation_config_from_dict(data.get("escalation"))
