@@ -152,7 +152,7 @@ def policy_outcomes(kb: KnowledgeBase, queries: list[Query], policy: AnswerPolic
     return counts
 
 
-def tune(work: Path, stackfaq: Path) -> None:
+def tune(work: Path, stackfaq: Path, policy_only: bool = False) -> None:
     import itertools
 
     encode = CachedEncoder()
@@ -161,6 +161,9 @@ def tune(work: Path, stackfaq: Path) -> None:
     kb = KnowledgeBase(index, encode=encode)
     dev = load_questions(DEV_FILE)
     answerable = [q for q in dev if q.article]
+    if policy_only:
+        tune_policy(kb, dev, DEFAULT_RANKING)
+        return
     faq_source = work / "stackfaq"
     faq_source.mkdir()
     faq_dev = [q for q in stackfaq_corpus(stackfaq, faq_source) if int(q.id.split("/")[1]) % 2 == 0]
@@ -182,6 +185,11 @@ def tune(work: Path, stackfaq: Path) -> None:
     chosen = best[1]
     print(f"\nchosen: lexical_weight={chosen.lexical_weight}, code_weight={chosen.code_weight}, "
           f"title_weight={chosen.title_weight} (default now: {DEFAULT_RANKING})")
+    tune_policy(kb, dev, chosen)
+
+
+def tune_policy(kb: KnowledgeBase, dev: list[Query], chosen: Ranking) -> None:
+    answerable = [q for q in dev if q.article]
     print(f"\n### Answer policy on development data ({len(answerable)} answerable, "
           f"{len(dev) - len(answerable)} unanswerable)\n")
     print("| answer threshold | clarify margin | utility | answered right | answered wrong | answered unanswerable "
@@ -366,10 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stackfaq", type=Path, default=STACKFAQ_FILE)
     parser.add_argument("--questions", type=Path, default=QUESTIONS_DIR)
     parser.add_argument("--tune", action="store_true", help="choose weights and thresholds on development data")
+    parser.add_argument("--policy-only", action="store_true", help="with --tune: thresholds only, default weights")
     args = parser.parse_args(argv)
     if args.tune:
         with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp:
-            tune(Path(tmp), args.stackfaq)
+            tune(Path(tmp), args.stackfaq, policy_only=args.policy_only)
         return 0
     import torch
 

@@ -70,13 +70,14 @@ def test_load_articles_ids_are_paths_and_errors_name_the_file(tmp_path, article_
 
 
 def test_long_sections_are_cut_at_paragraphs():
-    paragraph = " ".join(["word"] * 70)
+    size = MAX_PASSAGE_WORDS // 2 - 5  # two paragraphs fit in a passage, three do not
+    paragraph = " ".join(["word"] * size)
     raw = GOOD.split("## Alaska")[0] + "## Long\n" + "\n\n".join([paragraph] * 6)
     passages = split_passages(parse_article("long", raw))
     long_parts = [p for p in passages if p.heading == "Long"]
     assert len(long_parts) == 3
     assert all(len(p.text.split()) <= MAX_PASSAGE_WORDS for p in long_parts)
-    assert sum(len(p.text.split()) for p in long_parts) == 6 * 70
+    assert sum(len(p.text.split()) for p in long_parts) == 6 * size
 
 
 def test_headings_inside_code_blocks_are_text():
