@@ -285,12 +285,15 @@ def whole_article_baseline(kb: KnowledgeBase, queries: list[Query]) -> Quality:
     return Quality(n, hits_1 / n, hits_5 / n, reciprocal / n, float("nan"), float("nan"))
 
 
-def quality_table(title: str, kb: KnowledgeBase, queries: list[Query], stages: dict[str, Ranking]) -> None:
+def quality_table(title: str, kb: KnowledgeBase, queries: list[Query], stages: dict[str, Ranking],
+                  baseline: bool = True) -> None:
     print(f"\n### {title}: {len(queries)} queries, {len(kb.index.articles)} articles, {len(kb.index)} passages\n")
     print("| ranking | Recall@1 | Recall@5 | MRR | median ms | p95 ms |")
     print("| --- | --- | --- | --- | --- | --- |")
-    q = whole_article_baseline(kb, queries)
-    print(f"| baseline: MiniLM cosine, one vector per whole article | {q.recall_1:.3f} | {q.recall_5:.3f} | {q.mrr:.3f} | n/a | n/a |")
+    if baseline:
+        q = whole_article_baseline(kb, queries)
+        print(f"| baseline: MiniLM cosine, one vector per whole article | {q.recall_1:.3f} | {q.recall_5:.3f} "
+              f"| {q.mrr:.3f} | n/a | n/a |")
     for name, ranking in stages.items():
         q = evaluate(kb, queries, ranking)
         print(f"| {name} | {q.recall_1:.3f} | {q.recall_5:.3f} | {q.mrr:.3f} | {q.median_ms:.1f} | {q.p95_ms:.1f} |")
@@ -375,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=QUESTIONS_DIR)
     parser.add_argument("--tune", action="store_true", help="choose weights and thresholds on development data")
     parser.add_argument("--policy-only", action="store_true", help="with --tune: thresholds only, default weights")
+    parser.add_argument("--default-only", action="store_true", help="quality tables: the default ranking only")
+    parser.add_argument("--scale-only", action="store_true", help="only the build-time / 10k-passage / HNSW part")
     args = parser.parse_args(argv)
     if args.tune:
         with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp:
@@ -384,19 +389,24 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"# Knowledge-base benchmark\n\nmachine: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}; python {platform.python_version()}")
+    stages = {k: v for k, v in STAGES.items() if "(default)" in k} if args.default_only else STAGES
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
         work = Path(tmp)
+        faq_source = work / "stackfaq"
+        faq_source.mkdir()
+        faq_queries = stackfaq_corpus(args.stackfaq, faq_source)
+        if args.scale_only:
+            scale_section(work, faq_source, faq_queries)
+            return 0
         questions = load_questions(args.questions)
         if questions:
             project_index = work / "project-index"
             build_index(KB_SOURCE, project_index)
-            quality_table("Project questions (held out)", KnowledgeBase(project_index), questions, STAGES)
-        faq_source = work / "stackfaq"
-        faq_source.mkdir()
-        faq_queries = stackfaq_corpus(args.stackfaq, faq_source)
+            quality_table("Project questions (held out)", KnowledgeBase(project_index), questions, stages,
+                          baseline=not args.default_only)
         faq_index = work / "stackfaq-index"
         build_index(faq_source, faq_index)
-        quality_table("StackFAQ", KnowledgeBase(faq_index), faq_queries, STAGES)
+        quality_table("StackFAQ", KnowledgeBase(faq_index), faq_queries, stages, baseline=not args.default_only)
         if not args.quick:
             scale_section(work, faq_source, faq_queries)
     return 0
