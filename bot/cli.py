@@ -12,6 +12,7 @@ import sys
 
 COMMAND_MODULES = (
     "bot.crm.commands",
+    "bot.frustration.commands",
     "bot.hub.commands",
     "bot.kb.commands",
     "bot.runner.commands",

@@ -25,25 +25,34 @@ class EscalationConfigError(ValueError):
 class EscalationConfig:
     # A customer message scoring at or above this is frustrated; the bot's tone becomes "annoyed".
     annoyed_score: float = 0.5
-    # One message at or above this escalates at once; the tone becomes "angry".
+    # An angry message escalates at once and turns the tone "angry": it scores at least
+    # `angry_score` and shows one cue of intensity (shouting, profanity, sarcasm, "third time",
+    # exasperation, a threat to leave, waiting), or it shows `angry_cues` such cues whatever its
+    # score (sarcasm counts twice: the model reads its praise words as praise). The model alone
+    # cannot tell "a bit disappointed" from "furious"; the cues can.
     angry_score: float = 0.85
+    angry_cues: int = 2
     # Escalate when `sustained_messages` of the last `sustained_window` customer messages are frustrated.
     sustained_messages: int = 2
     sustained_window: int = 3
-    # Fallbacks plus unhelpful knowledge-base answers before the customer's next message escalates.
+    # Fallbacks plus unhelpful knowledge-base answers before the customer's next message escalates
+    # (for priority customers: `priority_bot_failures`).
     bot_failures: int = 2
     # Times the customer asks the same thing again (same intent, or a message this similar to an
     # earlier one by MiniLM cosine) before escalating.
-    repeated_requests: int = 2
-    repeat_similarity: float = 0.8
+    repeated_requests: int = 1
+    repeat_similarity: float = 0.7
     # Seconds of waiting (reported with a customer message) that escalate.
     long_wait_s: float = 600.0
     # CRM tiers served with priority; at-risk customers are always priority.
     priority_tiers: tuple[str, ...] = ("vip",)
-    # For a priority customer one frustrated message at or above this escalates.
-    priority_score: float = 0.5
+    # For a priority customer one message at or above this escalates, and fewer bot failures do.
+    priority_score: float = 0.6
+    priority_bot_failures: int = 1
     # An explicit request for a person escalates at once.
     person_request: bool = True
+    # A threat to leave (cancel everything, dispute the charge, a bad review) escalates at once.
+    churn_threat: bool = True
     # Weight of the newest message in the smoothed score that sets the bot's tone (1 = last only).
     smoothing: float = 0.6
 
@@ -54,7 +63,8 @@ class EscalationConfig:
                 raise EscalationConfigError(f"escalation.{name}: expected a number from 0 to 1, got {value!r}")
         if self.angry_score < self.annoyed_score:
             raise EscalationConfigError("escalation.angry_score must be at least escalation.annoyed_score")
-        for name in ("sustained_messages", "sustained_window", "bot_failures", "repeated_requests"):
+        for name in ("angry_cues", "sustained_messages", "sustained_window", "bot_failures", "repeated_requests",
+                     "priority_bot_failures"):
             if getattr(self, name) < 1:
                 raise EscalationConfigError(f"escalation.{name}: expected a whole number of at least 1")
         if self.sustained_messages > self.sustained_window:

@@ -10,9 +10,12 @@ the customer's CRM tier). Thresholds come from `EscalationConfig` (client.yml `e
 Rules, each a named reason when it fires (any one escalates):
 
     asked_for_person       the last message asks for a person
-    angry_message          the last message scores >= angry_score
+    churn_threat           the last message threatens to leave (cancel everything, dispute, review)
+    angry_message          the last message is angry: score >= angry_score with a cue of intensity,
+                           or angry_cues cues (signals.py) whatever the score
     sustained_frustration  sustained_messages of the last sustained_window messages are frustrated
     bot_failures           fallbacks + unhelpful KB answers so far >= bot_failures
+                           (priority_bot_failures for a VIP / at-risk customer)
     repeated_request       the customer asked the same thing again >= repeated_requests times
     long_wait              the last message reports waiting >= long_wait_s
     priority_customer      a VIP / at-risk customer's last message scores >= priority_score
@@ -39,14 +42,27 @@ _NEUTRAL_INTENTS = frozenset({"greet", "goodbye", "affirm", "deny", "thank", "th
                               "chitchat", "nlu_fallback", "inform", "out_of_scope"})
 
 ASKED_FOR_PERSON = "asked_for_person"
+CHURN_THREAT = "churn_threat"
 ANGRY_MESSAGE = "angry_message"
 SUSTAINED_FRUSTRATION = "sustained_frustration"
 BOT_FAILURES = "bot_failures"
 REPEATED_REQUEST = "repeated_request"
 LONG_WAIT = "long_wait"
 PRIORITY_CUSTOMER = "priority_customer"
-REASON_NAMES = (ASKED_FOR_PERSON, ANGRY_MESSAGE, SUSTAINED_FRUSTRATION, BOT_FAILURES, REPEATED_REQUEST, LONG_WAIT,
+REASON_NAMES = (ASKED_FOR_PERSON, CHURN_THREAT, ANGRY_MESSAGE, SUSTAINED_FRUSTRATION, BOT_FAILURES, REPEATED_REQUEST, LONG_WAIT,
                 PRIORITY_CUSTOMER)
+
+
+# Signals that show intensity (signals.py); capitals on one word and "!!" alone are too common.
+INTENSITY_SIGNALS = frozenset({"shouting", "profanity", "repeat_contact", "sarcasm", "exasperation",
+                               "threat_to_leave", "waiting"})
+_DOUBLE_CUES = frozenset({"sarcasm"})
+
+
+def intensity_cues(signals) -> int:
+    """Cues of intensity in one message's signal names (sarcasm counts twice, each name once)."""
+    names = set(signals) & INTENSITY_SIGNALS
+    return len(names) + len(names & _DOUBLE_CUES)
 
 
 @dataclass(frozen=True)
@@ -118,12 +134,17 @@ def is_priority(customer: CustomerProfile, config: EscalationConfig) -> bool:
     return customer.at_risk or (customer.tier or "").strip().lower() in config.priority_tiers
 
 
-def level_for(score: float, smoothed: float, config: EscalationConfig) -> str:
-    """Tone for the bot: the higher of the last message's score and the smoothed score decides."""
-    top = max(score, smoothed)
-    if top >= config.angry_score:
+def is_angry(turn: CustomerTurn, config: EscalationConfig) -> bool:
+    cues = intensity_cues(turn.signals)
+    return (turn.score >= config.angry_score and cues >= 1) or cues >= config.angry_cues
+
+
+def level_for(score: float, smoothed: float, config: EscalationConfig, angry: bool = False) -> str:
+    """Tone for the bot: angry for an angry message or a smoothed score that high; annoyed from
+    the annoyed threshold on (last message or smoothed); calm otherwise."""
+    if angry or smoothed >= config.angry_score:
         return ANGRY
-    if top >= config.annoyed_score:
+    if max(score, smoothed) >= config.annoyed_score:
         return ANNOYED
     return CALM
 
@@ -139,14 +160,18 @@ def _rules(turn: CustomerTurn, state: _State, config: EscalationConfig, customer
     reasons: list[Reason] = []
     if config.person_request and "asks_for_person" in turn.signals:
         reasons.append(Reason(ASKED_FOR_PERSON, "the customer asked for a person"))
-    if turn.score >= config.angry_score:
-        reasons.append(Reason(ANGRY_MESSAGE, f"message score {turn.score:.2f} >= {config.angry_score:.2f}"))
+    if config.churn_threat and "threat_to_leave" in turn.signals:
+        reasons.append(Reason(CHURN_THREAT, "the customer threatened to leave"))
+    if is_angry(turn, config):
+        cues = sorted(set(turn.signals) & INTENSITY_SIGNALS)
+        reasons.append(Reason(ANGRY_MESSAGE, f"message score {turn.score:.2f}, cues: {', '.join(cues)}"))
     recent = state.scores[-config.sustained_window:]
     frustrated = sum(score >= config.annoyed_score for score in recent)
     if frustrated >= config.sustained_messages and turn.score >= config.annoyed_score:
         reasons.append(Reason(SUSTAINED_FRUSTRATION, f"{frustrated} of the last {len(recent)} messages scored "
                                                      f">= {config.annoyed_score:.2f}"))
-    if state.bot_failures >= config.bot_failures:
+    failures_limit = config.priority_bot_failures if is_priority(customer, config) else config.bot_failures
+    if state.bot_failures >= failures_limit:
         reasons.append(Reason(BOT_FAILURES, f"{state.bot_failures} fallbacks or unhelpful answers"))
     if state.repeats >= config.repeated_requests:
         reasons.append(Reason(REPEATED_REQUEST, f"the customer repeated the request {state.repeats} times"))
@@ -178,10 +203,11 @@ def trajectory(turns: Sequence[Turn], config: EscalationConfig | None = None,
         if turn.intent:
             state.intents.append(turn.intent.strip())
         state.scores.append(score)
-        state.smoothed = score if len(state.scores) == 1 else (
-            config.smoothing * score + (1 - config.smoothing) * state.smoothed)
+        # The conversation starts calm (smoothed 0), so one first message cannot set the tone alone.
+        state.smoothed = config.smoothing * score + (1 - config.smoothing) * state.smoothed
         reasons = _rules(turn, state, config, customer)
-        decisions.append(Decision(escalate=bool(reasons), level=level_for(score, state.smoothed, config),
+        angry = any(r.name == ANGRY_MESSAGE for r in reasons)
+        decisions.append(Decision(escalate=bool(reasons), level=level_for(score, state.smoothed, config, angry),
                                   reasons=tuple(reasons), score=score, smoothed=state.smoothed,
                                   customer_turn=len(state.scores) - 1))
     return decisions

@@ -37,9 +37,9 @@ SIGNAL_NAMES = (SHOUTING, CAPITALISED_WORD, REPEATED_PUNCTUATION, PROFANITY, REP
 # Log-odds added to the model's score when the signal fires (see module docstring).
 WEIGHTS = {
     SHOUTING: 0.9,
-    CAPITALISED_WORD: 0.5,
-    REPEATED_PUNCTUATION: 0.35,
-    PROFANITY: 1.2,
+    CAPITALISED_WORD: 0.3,
+    REPEATED_PUNCTUATION: 0.2,
+    PROFANITY: 1.0,
     REPEAT_CONTACT: 1.0,
     SARCASM: 1.6,
     WAITING: 0.7,
@@ -71,12 +71,14 @@ _NOT_SHOUTING = frozenset("""
     AR MS KS NM NE ID WV HI NH ME RI MT DE SD ND AK VT WY DC
 """.split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*[A-Za-z]|[A-Za-z]")
+_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
 _CODE = re.compile(r"^[A-Z]{1,3}\d")  # A1042, E05, 1Z...
 
 
 def _capital_words(text: str) -> tuple[list[str], int]:
     """(shouted words, number of words of 2+ letters), ignoring acronyms and codes."""
-    tokens = [t for t in re.split(r"\s+", text) if t]
+    # "[NAME]"-style placeholders (GoEmotions masks names so) are not words the customer typed.
+    tokens = [t for t in re.split(r"\s+", _PLACEHOLDER.sub(" ", text)) if t]
     shouted, words = [], 0
     for token in tokens:
         if _CODE.match(token):
@@ -172,9 +174,9 @@ def _repeat_contact(text: str) -> list[Signal]:
 
 _PRAISE = r"(?:great|wonderful|perfect|fantastic|brilliant|lovely|marvell?ous|excellent|amazing|super|terrific)"
 _SARCASM = _compile(
-    rf"\b{_PRAISE},? just {_PRAISE}\b", rf"\bjust {_PRAISE}\s*[.!]*\s*$", rf"^\W*oh,? {_PRAISE}\b",
-    rf"\boh,? (?:joy|goody|lovely|brilliant|wonderful|perfect|great)\b",
-    r"\bthanks? (?:a lot |so much )?for nothing\b", r"\bthanks? a (?:lot|bunch)\s*[.!]*\s*$",
+    # "Oh wonderful." said flat, then more text; "Oh great, didn't expect that!" is genuine.
+    rf"\b{_PRAISE},? just {_PRAISE}\b", rf"\bjust {_PRAISE}\s*[.!]*\s*$", rf"^\W*oh,? {_PRAISE}\.\s+\w",
+    r"\boh,? (?:joy|goody)\b", r"\bthanks? (?:a lot |so much )?for nothing\b",
     r"\b(?:wow|gee|oh),? (?:so|very|really|super) helpful\b", r"\b(?:so|very|really) helpful(?:,| not| indeed)?\s*[.!]*\s*$",
     r"\breally glad i asked\b", r"\byeah,? right\b", r"\bsure you (?:will|are|do|did)\b",
     r"\b(?:love|loving|like) (?:how|that) (?:it|you|the|your|there|nobody|no one)\b",
@@ -216,7 +218,7 @@ _EXASPERATION = _compile(
     r"\bhorrible\b", r"\bfurious\b", r"\blivid\b", r"\bfed up\b", r"\bsick (?:and tired )?of\b", r"\bhad enough\b",
     r"^\W*seriously\W*$", r"^\W*(?:ugh+|argh+|omg|wow|sigh|jeez|come on)\W*$", r"\bi give up\b",
     r"\bforget it\b", r"\bnot good enough\b", r"\bare you (?:even )?(?:listening|reading|serious|kidding|joking)\b",
-    r"\bare you a (?:bot|robot|broken record)\b", r"\bwaste of (?:time|money)\b", r"\bnot (?:ok|okay|acceptable)\b",
+    r"\bare you a broken record\b", r"\bwaste of (?:time|money)\b", r"\bnot (?:ok|okay|acceptable)\b",
     r"\bfrustrat(?:ed|ing)\b", r"\bannoy(?:ed|ing)\b", r"\bupset\b", r"\bangry\b", r"\bfuming\b",
     r"\bnobody (?:helps|cares|fixes)\b", r"\bnot helping\b", r"\bno help\b", r"\b(?:you'?re|you are|this is) not helping\b",
     r"\bcalling me a liar\b", r"\bdo (?:something|your job)\b", r"\bcan you actually\b",
