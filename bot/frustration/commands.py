@@ -1,6 +1,6 @@
 """`carebot frustration ...`: score messages and conversations, retrain the model.
 
-    carebot frustration score [--config client.yml] [--model model.npz] < lines.jsonl
+    carebot frustration score [--config client.yml] [--model model.npz] [--threads 1] < lines.jsonl
     carebot frustration train [--limit N] [--epochs E] [--threads T] [--seed S] [--output PATH]
 
 `score` reads JSON lines on stdin and writes one JSON line per input line on stdout:
@@ -31,12 +31,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score = commands.add_parser("score", help="score JSON lines from stdin ({\"text\"} or {\"turns\"})")
     score.add_argument("--config", help="client file with the escalation: section (default: CAREBOT_CLIENT_FILE)")
     score.add_argument("--model", help="model file (default: bot/frustration/data/model.npz)")
+    score.add_argument("--threads", type=int, default=1,
+                       help="torch threads (default 1: short messages gain little from more, and on a busy "
+                            "machine extra threads wait on each other)")
     score.set_defaults(handler=_score)
 
     train = commands.add_parser("train", help="retrain the model from the vendored GoEmotions splits")
     train.add_argument("--output", help="where to write the model (default: bot/frustration/data/model.npz)")
     train.add_argument("--limit", type=int, help="train on the first N rows only (a quick check)")
-    train.add_argument("--epochs", type=float, help="encoder epochs (default 3)")
+    train.add_argument("--epochs", type=float, help="encoder epochs (default 2)")
     train.add_argument("--threads", type=int, help="torch threads (default 2)")
     train.add_argument("--seed", type=int, help="random seed (default 0)")
     train.add_argument("--json", action="store_true", help="print the model's meta record as JSON")
@@ -98,6 +101,9 @@ def _score(args: argparse.Namespace) -> int:
             print(json.dumps({"error": str(exc), "line": number}), flush=True)
             continue
         if scorer is None:
+            import torch
+
+            torch.set_num_threads(max(1, args.threads))
             try:
                 scorer = FrustrationScorer(TextModel.load(args.model or DEFAULT_MODEL), config)
             except ModelUnavailable as exc:
