@@ -2,7 +2,7 @@
 
     scorer = FrustrationScorer()                      # loads the model on first use
     scorer.score("WHY IS MY ORDER STILL NOT HERE???")
-    # MessageScore(score=0.97, frustrated=True, signals=(shouting, repeated_punctuation, repeat_contact), ...)
+    # score 0.72 (model alone 0.24), frustrated, signals shouting, repeated_punctuation, repeat_contact
 
     result = scorer.assess(turns, customer=CustomerProfile(tier="vip"))
     result.decision.escalate, result.decision.level, result.decision.reason_names
