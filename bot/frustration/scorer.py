@@ -153,8 +153,9 @@ class FrustrationScorer:
         if present:
             margins[present] = self.model.margin([texts[i] for i in present])
         results = []
+        scored = set(present)
         for i, text in enumerate(texts):
-            if i not in present:
+            if i not in scored:
                 results.append(MessageScore(text=text, score=0.0, model_score=0.0))
                 continue
             signals = tuple(find_signals(text))
