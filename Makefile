@@ -68,6 +68,7 @@ kb: setup
 seed: setup
 	@mkdir -p var
 	@$(CAREBOT) crm seed
+	@$(CAREBOT) agents demo
 
 validate: setup
 	$(RASA) data validate --fail-on-warnings --max-history 5

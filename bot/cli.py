@@ -11,6 +11,7 @@ import importlib
 import sys
 
 COMMAND_MODULES = (
+    "bot.agents.commands",
     "bot.crm.commands",
     "bot.frustration.commands",
     "bot.hub.commands",

@@ -159,9 +159,8 @@ class AgentDirectory:
         capacity: int = DEFAULT_CAPACITY,
     ) -> Agent:
         """A new active agent. ValueError (WeakPassword, AgentExists) says what is wrong."""
-        username = normalize_username(username)
-        row = AgentRow(username=username, name=_check_name(name), role=_check_role(role),
-                       skills=list(_check_skills(skills)), capacity=_check_capacity(capacity),
+        username, name, role, skills, capacity = validate_agent(username, name, role, skills, capacity)
+        row = AgentRow(username=username, name=name, role=role, skills=list(skills), capacity=capacity,
                        active=True, created_at=self._utcnow())
         check_strength(password)
         if self.by_username(username) is not None:
@@ -352,6 +351,16 @@ def normalize_username(username: str) -> str:
     if not USERNAME.fullmatch(value):
         raise ValueError(f"username {value!r} must be 3-40 characters of a-z, 0-9, '.', '_' or '-'")
     return value
+
+
+def validate_agent(
+    username: str, name: str, role: str = "agent", skills: Iterable[str] = ("general",),
+    capacity: int = DEFAULT_CAPACITY,
+) -> tuple[str, str, str, tuple[str, ...], int]:
+    """The normalised account fields, or ValueError saying which one is wrong (so the CLI
+    can complain before it asks for a password)."""
+    return (normalize_username(username), _check_name(name), _check_role(role), _check_skills(skills),
+            _check_capacity(capacity))
 
 
 def _check_name(name: str) -> str:
