@@ -9,6 +9,8 @@
  * Talks to the care hub over one websocket (/ws): hello -> welcome(history), message -> ack, typing, bot.
  * Messages are kept in an outbox until the hub acknowledges them and are resent with the same id after a
  * reconnect (the hub de-duplicates). All message content is rendered with textContent, never as HTML.
+ * Warm handoff (docs/handoff.md): `agent` and `system` messages, the live `queue` status line and the
+ * agent's typing; the customer's own typing is sent to the hub so the agent sees it.
  */
 (function () {
   "use strict";
@@ -31,6 +33,7 @@
   var STORAGE_KEY = "carebot:conversation:" + config.hubUrl;
   var OPEN_KEY = "carebot:open:" + config.hubUrl;
   var MAX_BACKOFF_MS = 30000;
+  var TYPING_IDLE_MS = 3000;
   var SVG_NS = "http://www.w3.org/2000/svg";
 
   // ---------------------------------------------------------------- small helpers
@@ -173,6 +176,11 @@
   header.appendChild(titles);
   header.appendChild(closeButton);
 
+  // Live queue position while waiting for a person (hidden otherwise).
+  var queueLine = el("p", "cb-queue");
+  queueLine.hidden = true;
+  queueLine.setAttribute("role", "status");
+
   var scroller = el("div", "cb-scroll");
   var log = el("div", "cb-log");
   log.setAttribute("role", "log");
@@ -183,10 +191,13 @@
   typing.hidden = true;
   typing.setAttribute("role", "status");
   var typingLabel = el("span", "cb-sr-only", config.brand + " is typing");
+  var typingWho = el("span", "cb-typing-who");
+  typingWho.hidden = true;
   var typingDots = el("span", "cb-dots");
   typingDots.setAttribute("aria-hidden", "true");
   for (var d = 0; d < 3; d++) typingDots.appendChild(el("span"));
   typing.appendChild(typingLabel);
+  typing.appendChild(typingWho);
   typing.appendChild(typingDots);
   scroller.appendChild(log);
   scroller.appendChild(typing);
@@ -209,9 +220,11 @@
   form.appendChild(input);
   form.appendChild(sendButton);
 
-  var footer = el("p", "cb-footer", "Replies may come from an automated assistant.");
+  var FOOTER_BOT = "Replies may come from an automated assistant.";
+  var footer = el("p", "cb-footer", FOOTER_BOT);
 
   panel.appendChild(header);
+  panel.appendChild(queueLine);
   panel.appendChild(scroller);
   panel.appendChild(form);
   panel.appendChild(footer);
@@ -230,7 +243,12 @@
     outbox: [],          // [{id, text, payload}] not yet acknowledged, in order
     rendered: {},        // server message id -> true (de-duplication)
     pendingNodes: {},    // client id -> row element
-    unread: 0
+    unread: 0,
+    status: "connecting",
+    agent: null,         // {name, initials} while a person has the conversation
+    queued: false,       // waiting for a person
+    typingSent: false,   // the hub was told the customer is typing
+    typingTimer: null
   };
 
   // ---------------------------------------------------------------- rendering
@@ -259,12 +277,38 @@
     if (group.childNodes.length) log.appendChild(group);
   }
 
+  function agentName(agent) {
+    return agent && typeof agent.name === "string" && agent.name.trim() ? agent.name.trim() : "Support agent";
+  }
+  function firstName(agent) {
+    return agentName(agent).split(/\s+/)[0];
+  }
+  function initials(agent) {
+    if (agent && typeof agent.initials === "string" && agent.initials.trim()) return agent.initials.trim().slice(0, 3);
+    return agentName(agent).split(/\s+/).map(function (w) { return w.charAt(0); }).join("").slice(0, 2).toUpperCase();
+  }
+
   function renderRow(kind, text, options) {
     options = options || {};
     var row = el("div", "cb-row cb-row--" + kind);
+    var speaker = kind === "customer" ? "You" : kind === "agent" ? agentName(options.agent) : config.brand;
+    if (kind === "agent") {
+      // Name and initials above the first of consecutive messages from the same person.
+      var previous = log.lastElementChild;
+      row.setAttribute("data-agent", speaker);
+      if (previous && previous.getAttribute("data-agent") === speaker) {
+        row.classList.add("cb-row--cont");
+      } else {
+        var label = el("div", "cb-agent");
+        label.setAttribute("aria-hidden", "true");
+        label.appendChild(el("span", "cb-agent-avatar", initials(options.agent)));
+        label.appendChild(el("span", "cb-agent-name", speaker));
+        row.appendChild(label);
+      }
+    }
     var bubble = el("div", "cb-bubble");
     bubble.dir = "auto";
-    var who = el("span", "cb-sr-only", kind === "customer" ? "You said: " : config.brand + " said: ");
+    var who = el("span", "cb-sr-only", speaker + " said: ");
     bubble.appendChild(who);
     if (text) appendRichText(bubble, text);
     if (options.image && /^https?:\/\//i.test(options.image)) {
@@ -282,6 +326,41 @@
     return row;
   }
 
+  function renderSystem(text) {
+    var row = el("div", "cb-system");
+    row.setAttribute("data-kind", "system");
+    row.appendChild(el("span", "", text));
+    log.appendChild(row);
+  }
+
+  /** Who has the conversation, as told by the handoff's system messages (live or in the history). */
+  function followHandoff(message) {
+    if (message.type === "agent" && message.agent) {
+      setAgent(message.agent);
+      setQueue(null);
+    } else if (message.type === "system") {
+      switch (message.event) {
+        case "queued":
+          setAgent(null);
+          setQueue(message.queue || {});
+          break;
+        case "agent_joined":
+          setAgent(message.agent || {});
+          setQueue(null);
+          break;
+        case "agent_left":
+        case "handed_back":
+        case "closed":
+        case "offline":
+          setAgent(null);
+          setQueue(null);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
   function renderMessage(message, isLive) {
     if (message.id !== undefined && message.id !== null) {
       if (state.rendered[message.id]) return;
@@ -289,6 +368,18 @@
     }
     if (message.type === "customer") {
       if (message.text) renderRow("customer", message.text, { createdAt: message.created_at });
+      return;
+    }
+    if (message.type === "system") {
+      if (typeof message.text === "string" && message.text) renderSystem(message.text);
+      followHandoff(message);
+      return;
+    }
+    if (message.type === "agent") {
+      if (typeof message.text === "string" && message.text) {
+        renderRow("agent", message.text, { agent: message.agent, createdAt: message.created_at });
+      }
+      followHandoff(message);
       return;
     }
     var text = typeof message.text === "string" ? message.text : "";
@@ -307,8 +398,12 @@
     log.textContent = "";
     state.rendered = {};
     state.pendingNodes = {};
+    setAgent(null);
+    setQueue(null);
     renderGreeting();
     history.forEach(function (message) { renderMessage(message, false); });
+    // A queue position in the history is stale: say we're waiting, the next `queue` frame adds the numbers.
+    if (state.queued) setQueue({});
     var last = history[history.length - 1];
     if (last && last.type !== "customer" && Array.isArray(last.buttons) && last.buttons.length) {
       renderQuickReplies(last.buttons);
@@ -319,15 +414,47 @@
     scrollToEnd();
   }
 
-  function setTyping(on) {
+  function setTyping(on, agent) {
     typing.hidden = !on;
+    var name = agent ? firstName(agent) : "";
+    typingWho.hidden = !name;
+    typingWho.textContent = name ? name + " is typing…" : "";
+    typingLabel.textContent = name ? "" : config.brand + " is typing";
+    typing.classList.toggle("cb-typing--agent", Boolean(name));
     if (on) scrollToEnd();
   }
 
   function setStatus(kind) {
     var labels = { online: "Online", connecting: "Connecting…", offline: "Reconnecting…" };
-    statusText.textContent = labels[kind] || kind;
+    state.status = kind;
+    statusText.textContent = kind === "online" && state.agent ? "Chatting with " + agentName(state.agent)
+      : labels[kind] || kind;
     container.setAttribute("data-status", kind);
+  }
+
+  function setAgent(agent) {
+    state.agent = agent;
+    avatar.textContent = agent ? initials(agent) : config.brand.charAt(0).toUpperCase();
+    container.setAttribute("data-agent", agent ? "true" : "false");
+    footer.textContent = agent ? "You're chatting with a person from our team." : FOOTER_BOT;
+    setStatus(state.status);
+  }
+
+  function minutes(seconds) {
+    var n = Math.max(1, Math.round(seconds / 60));
+    return "~" + n + " min";
+  }
+
+  /** queue: {position?, wait_s?} while waiting for a person, null otherwise. */
+  function setQueue(queue) {
+    state.queued = Boolean(queue);
+    queueLine.hidden = !queue;
+    if (!queue) return;
+    var parts = ["Waiting for an agent"];
+    if (typeof queue.position === "number" && queue.position > 0) parts.push("position " + queue.position);
+    if (typeof queue.wait_s === "number" && queue.wait_s >= 0) parts.push(minutes(queue.wait_s));
+    queueLine.textContent = parts.join(" · ");
+    scrollToEnd();
   }
 
   function setUnread(count) {
@@ -376,6 +503,7 @@
       if (state.socket !== socket) return;
       state.socket = null;
       state.welcomed = false;
+      state.typingSent = false;
       setTyping(false);
       setStatus("offline");
       if (state.wantConnection) scheduleReconnect();
@@ -408,11 +536,16 @@
         acknowledge(frame.id, frame.message_id);
         break;
       case "typing":
-        setTyping(Boolean(frame.on));
+        setTyping(Boolean(frame.on), frame.who === "agent" ? (frame.agent || state.agent || {}) : null);
+        break;
+      case "queue":
+        setQueue({ position: frame.position, wait_s: frame.wait_s });
         break;
       case "bot":
       case "agent":
+      case "system":
       case "customer":
+        if (frame.type !== "customer") setTyping(false);
         renderMessage(frame, true);
         if (frame.type !== "customer" && !state.open) setUnread(state.unread + 1);
         scrollToEnd();
@@ -464,8 +597,18 @@
     return frame;
   }
 
+  /** Tells the hub the customer is typing: on at the first keystroke, off after 3 s idle or on send. */
+  function customerTyping(on) {
+    clearTimeout(state.typingTimer);
+    state.typingTimer = null;
+    if (on) state.typingTimer = setTimeout(function () { customerTyping(false); }, TYPING_IDLE_MS);
+    if (on === state.typingSent) return;
+    if (transmit({ type: "typing", on: on }) || !on) state.typingSent = on;
+  }
+
   function sendMessage(text, payload) {
     if (!text || !text.trim()) return false;
+    customerTyping(false);
     var entry = { id: newId(), text: text, payload: payload || null };
     state.outbox.push(entry);
     clearQuickReplies();
@@ -494,7 +637,10 @@
       if (form.requestSubmit) form.requestSubmit(); else sendButton.click();
     }
   });
-  input.addEventListener("input", autoGrow);
+  input.addEventListener("input", function () {
+    autoGrow();
+    customerTyping(Boolean(input.value.trim()));
+  });
 
   // ---------------------------------------------------------------- open / close
   function setOpen(open, options) {
