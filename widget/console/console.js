@@ -74,12 +74,22 @@
     return value === null || ["string", "number", "boolean"].includes(typeof value);
   }
 
+  const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+
   function show(value) {
     if (value === null || value === undefined || value === "") return "—";
     if (typeof value === "boolean") return value ? "Yes" : "No";
     if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(2);
     if (Array.isArray(value)) return value.map(show).join(", ");
-    if (typeof value === "object") return JSON.stringify(value);
+    if (typeof value === "object") {
+      // e.g. an address: its parts on one line
+      return Object.keys(value).filter((k) => isPrimitive(value[k]) && value[k] !== null && value[k] !== "")
+        .map((k) => show(value[k])).join(", ") || "—";
+    }
+    if (ISO_DATE.test(value)) {
+      const date = new Date(value);
+      if (!isNaN(date.getTime())) return date.toLocaleDateString([], { year: "numeric", month: "short", day: "numeric" });
+    }
     return String(value);
   }
 
@@ -109,6 +119,16 @@
 
   function initialsOf(name) {
     return String(name || "?").split(/\s+/).filter(Boolean).map((w) => w.charAt(0)).join("").slice(0, 2).toUpperCase();
+  }
+
+  /** The tier badge, plus "At risk" (many open tickets) when the hub says so. */
+  function customerBadges(customer) {
+    const frag = document.createDocumentFragment();
+    if (!customer) return frag;
+    const tier = tierBadge(customer.tier);
+    if (tier) frag.appendChild(tier);
+    if (customer.at_risk) frag.appendChild(el("span", "badge badge-tier badge-tier--at_risk", "At risk"));
+    return frag;
   }
 
   function tierBadge(tier) {
@@ -391,8 +411,7 @@
 
     const top = el("span", "hitem-top");
     top.appendChild(el("span", "hitem-name", customerName(handoff)));
-    const tier = tierBadge(handoff.customer && handoff.customer.tier);
-    if (tier) top.appendChild(tier);
+    top.appendChild(customerBadges(handoff.customer));
     const unread = state.unread[handoff.id];
     if (unread) top.appendChild(el("span", "unread", unread + " new"));
     if (queued) top.appendChild(waitClock(handoff.waiting_s, state.fetchedAt, "wait hitem-wait"));
@@ -489,8 +508,7 @@
 
   function renderHeader(handoff) {
     $("conv-title").textContent = customerName(handoff);
-    const tier = tierBadge(handoff.customer && handoff.customer.tier);
-    if (tier) $("conv-title").appendChild(tier);
+    $("conv-title").appendChild(customerBadges(handoff.customer));
 
     const sub = $("conv-sub");
     sub.textContent = "";
@@ -932,9 +950,10 @@
       li.textContent = show(record);
       return li;
     }
-    const idKey = ["id", "order_id", "number", "ticket_id", "reference"].find((k) => record[k] !== undefined);
+    const idKey = ["order_id", "ticket_id", "id", "number", "reference"].find((k) => record[k] !== undefined);
     if (idKey) li.appendChild(el("strong", "record-id", show(record[idKey])));
-    const rest = Object.keys(record).filter((k) => k !== idKey && isPrimitive(record[k]) && record[k] !== null && record[k] !== "")
+    const rest = Object.keys(record).filter((k) => k !== idKey && record[k] !== null && record[k] !== "" &&
+      (isPrimitive(record[k]) || (Array.isArray(record[k]) && record[k].length && record[k].every(isPrimitive))))
       .map((k) => show(record[k]));
     if (rest.length) li.appendChild(el("span", "record-rest", rest.join(" · ")));
     return li;
@@ -988,7 +1007,8 @@
     const customerBox = section("Customer");
     if (crm && typeof crm === "object") {
       const profile = crm.profile && typeof crm.profile === "object" ? crm.profile : {};
-      const pairs = Object.keys(profile).filter((k) => isPrimitive(profile[k])).map((k) => [humanize(k), profile[k]]);
+      const pairs = Object.keys(profile).filter((k) => profile[k] !== null && !Array.isArray(profile[k]))
+        .map((k) => [humanize(k), profile[k]]);
       if (pairs.length) customerBox.appendChild(keyValues(pairs));
       const orders = asList(crm.orders);
       customerBox.appendChild(el("h4", "ctx-subheading", "Orders (" + orders.length + ")"));
@@ -1064,7 +1084,8 @@
       const ul = el("ul", "kb");
       kb.forEach((k) => {
         const li = el("li");
-        li.appendChild(el("span", "kb-title", k.title || k.article || "Article"));
+        li.appendChild(el("span", "kb-title", k.title || k.article || (k.outcome === "no_answer" ? "No answer found" : "Article")));
+        if (k.query) li.appendChild(el("q", "kb-query", k.query));
         const meta = [];
         if (k.outcome) meta.push(humanize(k.outcome));
         meta.push(k.helpful === true ? "Helpful" : k.helpful === false ? "Not helpful" : "No feedback");
@@ -1186,8 +1207,7 @@
       const tr = el("tr");
       const who = el("td");
       who.appendChild(document.createTextNode(customerName(h)));
-      const tier = tierBadge(h.customer && h.customer.tier);
-      if (tier) who.appendChild(tier);
+      who.appendChild(customerBadges(h.customer));
       tr.appendChild(who);
       tr.appendChild(el("td", "", humanize(h.skill)));
       tr.appendChild(el("td", "", humanize(h.status)));
@@ -1262,12 +1282,13 @@
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       if (frame && typeof frame === "object") onFrame(frame);
     });
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (event) => {
       if (state.ws !== ws) return;
       clearInterval(state.pingTimer);
       state.ws = null;
       state.typingOn = false;
       if (!state.me) return;
+      if (event.code === 4401) { signedOut("Your session has ended. Please sign in again."); return; }
       scheduleReconnect();
     });
   }
