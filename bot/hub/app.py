@@ -4,16 +4,24 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import anyio
 from fastapi import FastAPI
 
+from bot.agents.directory import AgentDirectory
+from bot.client_profile import load_client_profile
+from bot.frustration.config import load_escalation_config
+from bot.handoff.config import load_handoff_config
+from bot.handoff.service import HandoffService
+from bot.handoff.store import HandoffStore
 from bot.hub import errors
+from bot.hub.agent_connections import AgentConnections
 from bot.hub.connections import Connections
 from bot.hub.rasa_client import RasaClient
 from bot.hub.router import Router
-from bot.hub.routes import conversations, health, static, ws
+from bot.hub.routes import agent, agent_ws, conversations, health, static, ws
+from bot.kb.answers import AnswerLog
 from bot.hub.services import Hub
 from bot.hub.store import Store
 from bot.settings import PROJECT_ROOT, Settings
@@ -23,20 +31,36 @@ log = logging.getLogger(__name__)
 WIDGET_DIR = PROJECT_ROOT / "widget"
 
 
-def create_app(settings: Settings | None = None, *, widget_dir: Path | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, widget_dir: Path | None = None, scorer: Any = None) -> FastAPI:
+    """``scorer``: a frustration scorer to use instead of loading the shipped model (tests)."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.hub_db_url)
         await anyio.to_thread.run_sync(store.create_schema)
+        directory = AgentDirectory(settings.hub_db_url)
+        await anyio.to_thread.run_sync(directory.create_schema)
+        answers = await anyio.to_thread.run_sync(AnswerLog, settings.hub_db_url)
         rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
+        router = Router(settings, store, rasa)
+        connections, agents = Connections(), AgentConnections()
+        router.handoffs = HandoffService(
+            store=store, handoffs=HandoffStore(store), rasa=rasa, customers=connections, agents=agents,
+            directory=directory, answers=answers, escalation=load_escalation_config(settings.client_file),
+            config=load_handoff_config(settings.client_file), client=load_client_profile(settings.client_file),
+            crm_url=settings.crm_url, kb_index=settings.kb_index, scorer=scorer,
+            text_limit=settings.max_message_chars,
+        )
         app.state.hub = Hub(
             settings=settings,
             store=store,
             rasa=rasa,
-            router=Router(settings, store, rasa),
-            connections=Connections(),
+            router=router,
+            connections=connections,
+            agents=agents,
+            directory=directory,
+            handoffs=router.handoffs,
         )
         log.info("hub started", extra={"event": "hub_started", "rasa_url": settings.rasa_url,
                                        "database": store.engine.url.render_as_string(hide_password=True)})
@@ -45,6 +69,8 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         finally:
             await app.state.hub.drain(timeout_s=settings.rasa_timeout_s + 5)
             await rasa.aclose()
+            answers.close()
+            directory.close()
             store.close()
             log.info("hub stopped", extra={"event": "hub_stopped"})
 
@@ -60,7 +86,10 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
     app.include_router(health.router)
     app.include_router(conversations.router)
     app.include_router(ws.router)
-    static_router, widget_files = static.build(widget_dir or WIDGET_DIR)
+    app.include_router(agent.router)
+    app.include_router(agent_ws.router)
+    static_router, widget_files, console_files = static.build(widget_dir or WIDGET_DIR)
     app.include_router(static_router)
     app.mount("/widget", widget_files, name="widget")
+    app.mount("/console", console_files, name="console")
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.hub.store import CUSTOMER, OutboundDraft, StoredMessage
+from bot.hub.store import AGENT, CUSTOMER, SYSTEM, OutboundDraft, StoredMessage
 
 MAX_BUTTONS = 10
 MAX_BUTTON_TITLE = 200
@@ -34,7 +34,7 @@ def to_wire(message: StoredMessage, *, text_limit: int = HISTORY_TEXT_LIMIT) -> 
             out["truncated"] = True
     else:
         out = {
-            "type": message.sender,  # "bot" (later "agent")
+            "type": message.sender,  # "bot", "agent" or "system"
             "id": message.id,
             "text": text,
             "buttons": list(message.payload.get("buttons") or []),
@@ -42,10 +42,23 @@ def to_wire(message: StoredMessage, *, text_limit: int = HISTORY_TEXT_LIMIT) -> 
         }
         if message.payload.get("custom") is not None:
             out["custom"] = message.payload["custom"]
+        if message.sender == AGENT:
+            out["agent"] = _public_agent(message.payload.get("agent"))
+        elif message.sender == SYSTEM:
+            out["event"] = message.payload.get("event")
+            for key in ("agent", "queue"):
+                if message.payload.get(key) is not None:
+                    out[key] = _public_agent(message.payload[key]) if key == "agent" else message.payload[key]
         if message.reply_to is not None:
             out["reply_to"] = message.reply_to
     out["created_at"] = _iso(message)
     return out
+
+
+def _public_agent(agent: Any) -> dict[str, Any]:
+    """What a customer may know about an agent: the name and initials, not the account id."""
+    agent = agent if isinstance(agent, dict) else {}
+    return {"name": agent.get("name") or "Agent", "initials": agent.get("initials") or "A"}
 
 
 def bot_frame(message: StoredMessage) -> dict[str, Any]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -70,6 +71,43 @@ class RasaClient:
         if not isinstance(data, list):
             raise RasaError("Rasa answered with JSON that is not a list", status_code=response.status_code)
         return [item for item in data if isinstance(item, dict)]
+
+    async def _call(self, method: str, path: str, body: Any = None) -> Any:
+        """One call to Rasa's HTTP API (enabled with --enable-api); RasaFailure on any problem."""
+        url = self.base_url + path
+        try:
+            response = await self._client.request(method, url, json=body, timeout=self.timeout_s)
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable(f"Rasa did not answer within {self.timeout_s:g}s") from exc
+        except httpx.TransportError as exc:
+            raise RasaUnavailable(f"cannot reach Rasa at {self.base_url}: {exc.__class__.__name__}") from exc
+        if response.status_code >= 400:
+            raise RasaError(f"Rasa answered HTTP {response.status_code} to {method} {path.split('?')[0]}",
+                            status_code=response.status_code)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise RasaError("Rasa answered with a body that is not JSON", status_code=response.status_code) from exc
+
+    async def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation's current state without its events: slots and the latest parsed message."""
+        data = await self._call("GET", f"/conversations/{quote(sender, safe='')}/tracker?include_events=NONE")
+        if not isinstance(data, dict):
+            raise RasaError("Rasa's tracker is not a JSON object")
+        return data
+
+    async def add_events(self, sender: str, events: list[dict[str, Any]]) -> None:
+        """Append events (slots, bot utterances) to the tracker, e.g. what a human agent said."""
+        await self._call("POST", f"/conversations/{quote(sender, safe='')}/tracker/events?include_events=NONE", events)
+
+    async def trigger_intent(self, sender: str, intent: str, entities: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run the bot as if the customer had said ``intent``; returns the bot's messages."""
+        data = await self._call("POST", f"/conversations/{quote(sender, safe='')}/trigger_intent?include_events=NONE",
+                                {"name": intent, "entities": entities or {}})
+        messages = data.get("messages") if isinstance(data, dict) else None
+        if not isinstance(messages, list):
+            raise RasaError("Rasa's trigger_intent answer has no message list")
+        return [item for item in messages if isinstance(item, dict)]
 
     async def probe(self, url: str, *, timeout_s: float = 2.0) -> bool:
         """True when ``url`` answers a GET with a non-5xx status within ``timeout_s``."""

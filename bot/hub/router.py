@@ -16,10 +16,11 @@ import time
 import weakref
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import anyio
 
+from bot.handoff import texts
 from bot.hub import messages
 from bot.hub.rasa_client import RasaClient, RasaFailure
 from bot.hub.store import (
@@ -34,6 +35,9 @@ from bot.hub.store import (
     UnknownConversation,
 )
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +121,7 @@ class Router:
         self.store = store
         self.rasa = rasa
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+        self.handoffs: "HandoffService | None" = None  # set by the app; None: the bot answers everything
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
@@ -188,13 +193,51 @@ class Router:
             if inbound.status != PENDING:
                 return await self._db(self.store.replies_to, inbound.id)
             handled_by = await self._db(self.store.handled_by, conversation_id)
-            if handled_by != "bot":
-                # Hook for human handoff: the message waits for an agent.
+            handoffs = self.handoffs
+            if handoffs is not None and handled_by != "bot":
+                await handoffs.to_human(inbound)  # a person answers: the bot stays silent
                 return []
+            button = inbound.payload.get("button_payload")
+            if handoffs is not None and button in texts.HUB_PAYLOADS:
+                drafts = await handoffs.hub_choice(conversation_id, button)
+                return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
+            decision = None
+            if handoffs is not None and self.will_ask_bot(inbound):
+                decision = await handoffs.assess(inbound)
+                if decision.escalate:
+                    drafts = await handoffs.escalate(conversation_id, [r.to_dict() for r in decision.reasons],
+                                                     frustration=decision.score, level=decision.level)
+                    if drafts:
+                        return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED, notify=True)
+                await handoffs.set_tone(conversation_id, decision.level)
+                if button == texts.CALLBACK:
+                    await handoffs.callback_chosen(conversation_id)
             drafts, status = await self._answer(inbound)
-            return await self._db(
-                self.store.add_outbound, conversation_id, drafts, reply_to=inbound.id, inbound_status=status
-            )
+            request = next((d.payload["custom"]["handoff"] for d in drafts
+                            if isinstance(d.payload.get("custom"), dict) and "handoff" in d.payload["custom"]), None)
+            if request is not None:
+                drafts = [d for d in drafts if not (isinstance(d.payload.get("custom"), dict)
+                                                   and "handoff" in d.payload["custom"])]
+                if handoffs is not None:
+                    reason = request.get("reason") if isinstance(request, dict) else None
+                    drafts += await handoffs.escalate(
+                        conversation_id, [{"name": str(reason or "asked_for_person"),
+                                           "detail": "the bot handed over: the customer asked for a person"}],
+                        frustration=decision.score if decision else 0.0, level=decision.level if decision else "calm")
+                if not drafts:
+                    drafts = [messages.hub_reply(REPLY_NO_ANSWER, "handoff_unavailable")]
+            stored = await self._store_replies(conversation_id, drafts, inbound.id, status, notify=request is not None)
+            if handoffs is not None and status == ANSWERED and decision is not None:
+                await handoffs.after_bot_turn(inbound)
+            return stored
+
+    async def _store_replies(self, conversation_id: str, drafts: list[OutboundDraft], reply_to: int, status: str,
+                             *, notify: bool = False) -> list[StoredMessage]:
+        stored = await self._db(self.store.add_outbound, conversation_id, drafts, reply_to=reply_to,
+                                inbound_status=status)
+        if notify and self.handoffs is not None:
+            await self.handoffs.notify_queue()
+        return stored
 
     async def handle_customer_message(
         self, conversation_id: str, text: Any, client_message_id: Any = None, *, button_payload: Any = None

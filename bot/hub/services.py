@@ -8,6 +8,9 @@ from typing import Any, Coroutine
 
 from starlette.requests import HTTPConnection
 
+from bot.agents.directory import AgentDirectory
+from bot.handoff.service import HandoffService
+from bot.hub.agent_connections import AgentConnections
 from bot.hub.connections import Connections
 from bot.hub.rasa_client import RasaClient
 from bot.hub.router import Router
@@ -24,6 +27,9 @@ class Hub:
     rasa: RasaClient
     router: Router
     connections: Connections
+    agents: AgentConnections
+    directory: AgentDirectory
+    handoffs: HandoffService
     background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:

@@ -66,7 +66,7 @@ class Conversation(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(32), default="web")
-    # Who answers the customer: "bot" today; the handoff feature adds "agent" / "queue".
+    # Who answers the customer: "bot", "queue" (waiting for a person) or "agent" (docs/handoff.md).
     handled_by: Mapped[str] = mapped_column(String(32), default="bot")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -301,6 +301,10 @@ class Store:
                 if isinstance(button, dict) and isinstance(button.get("payload"), str):
                     offered.add(button["payload"])
         return offered
+
+    def set_status(self, message_id: int, status: str) -> None:
+        with self._session.begin() as session:
+            session.execute(update(Message).where(Message.id == message_id).values(status=status))
 
     def get_message(self, message_id: int) -> StoredMessage | None:
         with self._session() as session:

@@ -28,6 +28,8 @@ def canned_reply(sender: str, message: str) -> list[dict[str, Any]]:
     lowered = message.lower()
     if message == "/order_status":
         return [{"recipient_id": sender, "text": "Sure! What's your order number? It looks like A1042."}]
+    if message == "/request_human":  # what action_handoff sends
+        return [{"recipient_id": sender, "custom": {"handoff": {"reason": "asked_for_person"}}}]
     if message.startswith("/"):
         return [{"recipient_id": sender, "text": f"(intent {message})"}]
     if lowered in ("hi", "hello", "hey"):
@@ -41,7 +43,10 @@ def canned_reply(sender: str, message: str) -> list[dict[str, Any]]:
         return [{"recipient_id": sender, "text": "Here it is:", "image": "https://example.com/kettle.png"},
                 {"recipient_id": sender, "image": "javascript:alert(1)"}]
     if "custom" in lowered:
-        return [{"recipient_id": sender, "custom": {"handoff": True}}]
+        return [{"recipient_id": sender, "custom": {"card": {"title": "Kettle"}}}]
+    if "options" in lowered:
+        return [{"recipient_id": sender, "text": "I can help with orders, or:",
+                 "buttons": [{"title": "More help", "payload": "/request_human"}]}]
     if "link" in lowered:
         return [{"recipient_id": sender, "text": "Track it here: https://www.ups.com/track?tracknum=1Z999."}]
     return [{"recipient_id": sender, "text": f"You said: {message}"}]
@@ -50,6 +55,9 @@ def canned_reply(sender: str, message: str) -> list[dict[str, Any]]:
 class RasaStub:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.events: dict[str, list[dict[str, Any]]] = {}  # tracker events the hub appended, per conversation
+        self.triggered: list[tuple[str, str]] = []  # (conversation, intent) of trigger_intent calls
+        self.slots: dict[str, dict[str, Any]] = {}  # slots the stand-in tracker reports, per conversation
         self.gets: list[str] = []
         self.mode = "normal"
         self.delay_s = 0.0
@@ -89,12 +97,37 @@ class RasaStub:
                     self._send(200, b"Hello from Rasa: 3.6.21 (stub)", "text/plain")
                 elif self.path == "/health":
                     self._send(200, b'{"status": "ok"}')
+                elif self.path.startswith("/conversations/") and "/tracker" in self.path:
+                    sender = self.path.split("/")[2]
+                    said = [r["message"] for r in stub.requests if r["sender"] == sender]
+                    intent = "nlu_fallback" if said and "gibberish" in said[-1] else "order_status"
+                    body = {"sender_id": sender, "slots": stub.slots.get(sender, {}),
+                            "latest_message": {"text": said[-1] if said else None,
+                                               "intent": {"name": intent, "confidence": 0.91},
+                                               "entities": [{"entity": "order_id", "value": "A1042",
+                                                             "confidence_entity": 0.99}]}}
+                    self._send(200, json.dumps(body).encode("utf-8"))
                 else:
                     self._send(404, b'{"error": "not found"}')
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if self.path.startswith("/conversations/"):
+                    sender, rest = self.path.split("/")[2], self.path.split("?")[0]
+                    if stub.mode == "error500":
+                        self._send(500, b'{"error": "boom"}')
+                    elif rest.endswith("/tracker/events"):
+                        stub.events.setdefault(sender, []).extend(json.loads(raw.decode("utf-8")))
+                        self._send(200, b"{}")
+                    elif rest.endswith("/trigger_intent"):
+                        name = json.loads(raw.decode("utf-8"))["name"]
+                        stub.triggered.append((sender, name))
+                        reply = {"tracker": {}, "messages": [{"recipient_id": sender, "text": f"Welcome back ({name})."}]}
+                        self._send(200, json.dumps(reply).encode("utf-8"))
+                    else:
+                        self._send(404, b"{}")
+                    return
                 if self.path != "/webhooks/rest/webhook":
                     self._send(404, b"{}")
                     return

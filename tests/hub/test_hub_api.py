@@ -128,7 +128,7 @@ def test_images_are_passed_only_for_http_urls_and_custom_is_kept(client, convers
     assert replies[0]["image"] == "https://example.com/kettle.png"
     assert len(replies) == 1  # the javascript: image had nothing else to show and was dropped
     custom = post(client, conversation, "custom please").json()["messages"]
-    assert custom[0]["custom"] == {"handoff": True}
+    assert custom[0]["custom"] == {"card": {"title": "Kettle"}}
 
 
 def test_openapi_docs_are_served(client):

@@ -10,8 +10,8 @@ from fastapi.staticfiles import StaticFiles
 from bot.hub.errors import ApiError
 
 
-def build(widget_dir: Path) -> tuple[APIRouter, StaticFiles]:
-    """Routes for ``/`` and ``/demo/``, plus the ``/widget`` static mount."""
+def build(widget_dir: Path) -> tuple[APIRouter, StaticFiles, StaticFiles]:
+    """Routes for ``/`` and ``/demo/``, plus the ``/widget`` and ``/console`` (agent console) static mounts."""
     router = APIRouter(include_in_schema=False)
     demo_page = widget_dir / "demo" / "index.html"
 
@@ -30,4 +30,9 @@ def build(widget_dir: Path) -> tuple[APIRouter, StaticFiles]:
         return FileResponse(demo_page, media_type="text/html; charset=utf-8",
                             headers={"Cache-Control": "no-cache"})
 
-    return router, StaticFiles(directory=widget_dir, check_dir=False)
+    @router.get("/console")
+    async def console_no_slash() -> RedirectResponse:
+        return RedirectResponse("/console/", status_code=307)
+
+    return (router, StaticFiles(directory=widget_dir, check_dir=False),
+            StaticFiles(directory=widget_dir / "console", html=True, check_dir=False))

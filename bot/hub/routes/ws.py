@@ -4,6 +4,7 @@ Client -> server frames::
 
     {"type": "hello", "conversation_id": "..."}          # optional id; unknown/absent -> new conversation
     {"type": "message", "id": "<client id>", "text": "...", "payload": "/quick_reply"}  # payload optional
+    {"type": "typing", "on": true|false}                   # the customer is typing (shown to an agent)
     {"type": "ping"}
 
 Server -> client frames::
@@ -13,6 +14,7 @@ Server -> client frames::
     {"type": "typing", "on": true|false}
     {"type": "bot", "id": 18, "text": "...", "buttons": [{"title", "payload"}], "image": null, ...}
     {"type": "customer", ...}   # the same conversation's message sent from another tab
+    {"type": "agent" | "system" | "queue", ...}   # the human handoff (docs/handoff.md)
     {"type": "error", "code": "...", "message": "...", "id": "<client id, when about a message>"}
     {"type": "pong"}
 
@@ -125,10 +127,13 @@ class CustomerSocket:
             await self._on_message(frame)
         elif kind == "ping":
             await self.send({"type": "pong"})
+        elif kind == "typing":
+            if self.conversation_id is not None:
+                await self.hub.handoffs.customer_typing(self.conversation_id, bool(frame.get("on")))
         elif kind is None:
             await self.error("missing_type", "The frame has no 'type'.")
         else:
-            await self.error("unknown_type", f"Unknown frame type {str(kind)[:40]!r}; expected hello, message or ping.")
+            await self.error("unknown_type", f"Unknown frame type {str(kind)[:40]!r}; expected hello, message, typing or ping.")
 
     async def _on_hello(self, frame: dict[str, Any]) -> None:
         router = self.hub.router

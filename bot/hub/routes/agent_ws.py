@@ -1,0 +1,85 @@
+"""WS /ws/agent: the agent console's live connection (docs/handoff.md, "Agent websocket").
+
+The session cookie is checked before the socket is accepted (a missing or expired session
+closes it with code 4401). The console sends typing and pings; everything else it does over REST.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from bot.hub.routes.agent import COOKIE, session_agent
+from bot.hub.services import get_hub
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+MAX_FRAME_CHARS = 10_000
+NOT_LOGGED_IN = 4401
+
+
+class AgentSocket:
+    def __init__(self, websocket: WebSocket) -> None:
+        self.ws = websocket
+        self._open = True
+        self._lock = asyncio.Lock()
+
+    async def send(self, frame: dict[str, Any]) -> bool:
+        if not self._open:
+            return False
+        async with self._lock:
+            try:
+                await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
+            except Exception:  # noqa: BLE001 - the console went away
+                self._open = False
+                return False
+        return True
+
+
+@router.websocket("/ws/agent")
+async def agent_socket(websocket: WebSocket) -> None:
+    hub = get_hub(websocket)
+    agent = await session_agent(hub, websocket.cookies.get(COOKIE))
+    if agent is None:
+        await websocket.close(code=NOT_LOGGED_IN, reason="not logged in")
+        return
+    await websocket.accept()
+    socket = AgentSocket(websocket)
+    came_online = agent.id not in hub.agents.online_ids()
+    hub.agents.add(agent, socket)
+    log.info("agent console connected", extra={"event": "agent_online", "agent_id": agent.id})
+    await socket.send({"type": "hello", "agent": agent.to_dict()})
+    if came_online:
+        await hub.handoffs.notify_queue()  # waits get shorter when an agent comes online
+    try:
+        while True:
+            try:
+                raw = await websocket.receive_text()
+            except (WebSocketDisconnect, RuntimeError):
+                break
+            if len(raw) > MAX_FRAME_CHARS:
+                await socket.send({"type": "error", "code": "frame_too_large", "message": "Frame too large."})
+                continue
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                await socket.send({"type": "error", "code": "invalid_json", "message": "The frame is not valid JSON."})
+                continue
+            kind = frame.get("type") if isinstance(frame, dict) else None
+            if kind == "ping":
+                await socket.send({"type": "pong"})
+            elif kind == "typing":
+                await hub.handoffs.agent_typing(agent, frame.get("handoff_id"), bool(frame.get("on")))
+            else:
+                await socket.send({"type": "error", "code": "unknown_type",
+                                   "message": "Expected a frame of type typing or ping."})
+    finally:
+        hub.agents.discard(agent.id, socket)
+        log.info("agent console disconnected", extra={"event": "agent_offline", "agent_id": agent.id})
+        if agent.id not in hub.agents.online_ids():
+            await asyncio.shield(hub.handoffs.notify_queue())

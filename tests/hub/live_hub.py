@@ -1,0 +1,48 @@
+"""The real hub on a real port (uvicorn in a thread), so tests use real websockets and can restart it."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import uvicorn
+
+from bot.hub.app import create_app
+from bot.settings import Settings
+from tests.ports import free_port
+
+
+class LiveHub:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> "LiveHub":
+        config = uvicorn.Config(create_app(self.settings), host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="on", ws="websockets")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve()), daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 60
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the hub did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        """A clean shutdown, as a deploy or a crash-restart by the supervisor would do."""
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=30)
+            self._server = None
