@@ -757,7 +757,9 @@
   function renderSuggestions(data) {
     const list = $("sugg-list");
     list.textContent = "";
-    $("sugg-query").textContent = data.query ? "for “" + data.query + "”" : "";
+    const query = String(data.query || "");
+    $("sugg-query").textContent = query ? "for “" + (query.length > 60 ? query.slice(0, 59) + "…" : query) + "”" : "";
+    $("sugg-query").title = query;
     const suggestions = Array.isArray(data.suggestions) ? data.suggestions : [];
     if (!suggestions.length) {
       list.appendChild(el("li", "empty", "No matching knowledge-base articles."));
