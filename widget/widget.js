@@ -373,6 +373,11 @@
     if (message.type === "system") {
       if (typeof message.text === "string" && message.text) renderSystem(message.text);
       followHandoff(message);
+      // e.g. "offline": open a ticket / arrange a call back
+      if (isLive && Array.isArray(message.buttons) && message.buttons.length) {
+        clearQuickReplies();
+        renderQuickReplies(message.buttons);
+      }
       return;
     }
     if (message.type === "agent") {

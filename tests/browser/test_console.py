@@ -215,3 +215,17 @@ def test_supervisor_overview_and_read_only_view(page: Page, customer: Page, live
     dialog.get_by_role("button", name="Close conversation").click()
     expect(page.locator("#conv-banner")).to_have_text("Closed · Unresolved.")
     expect(customer.locator(".cb-status-text")).to_have_text("Online")
+
+
+def test_nobody_online_the_widget_offers_a_ticket(customer: Page, live: LiveHub, rasa):
+    customer.goto(live.url + "/demo/")
+    customer.get_by_role("button", name="Chat with Larkspur & Co").click()
+    expect(customer.locator(".cb-status-text")).to_have_text("Online")
+    widget_say(customer, ANGRY)
+    expect(customer.locator(".cb-system").last).to_contain_text("explain it again", timeout=SLOW)
+    expect(customer.locator(".cb-queue")).to_be_hidden()
+    offer = customer.get_by_role("group", name="Suggested replies")
+    expect(offer.get_by_role("button")).to_have_count(3)
+    offer.get_by_role("button", name="Open a ticket").click()
+    expect(customer.locator(".cb-system").last).to_contain_text("ticket H-")
+    expect(customer.get_by_role("group", name="Suggested replies")).to_have_count(0)

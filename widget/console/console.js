@@ -582,6 +582,12 @@
       const row = el("div", "msg msg--system");
       row.appendChild(el("span", "msg-system-text", message.text || humanize(message.event)));
       row.appendChild(el("time", "msg-time", clock(message.created_at)));
+      if (Array.isArray(message.buttons) && message.buttons.length) {
+        const offered = el("span", "msg-buttons");
+        offered.appendChild(el("span", "msg-buttons-label", "Offered:"));
+        message.buttons.forEach((b) => { if (b && b.title) offered.appendChild(el("span", "chip", b.title)); });
+        row.appendChild(offered);
+      }
       return row;
     }
     const row = el("div", "msg msg--" + type);
