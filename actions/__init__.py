@@ -9,6 +9,7 @@ each concrete `Action` subclass:
     callbacks.py  validate_callback_request_form, action_submit_callback
     store.py      action_store_hours
     knowledge.py  action_kb_answer, action_kb_feedback (knowledge-base answers)
+    handoff.py    action_handoff, action_handoff_returned (to a person and back)
 
 Shared plumbing (CRM access, the client profile, form base classes) is in `common.py`
 and `verification.py`; the customer-facing sentences are built by the Rasa-free

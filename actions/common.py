@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions.replies import CALM, TONES
 from bot import client_profile
 from bot.client_profile import ClientProfile
 from bot.crm import Crm, CrmError, open_crm
@@ -79,6 +80,15 @@ def profile() -> ClientProfile:
 def now():
     """The current instant; tests replace `bot.client_profile.now`."""
     return client_profile.now()
+
+
+FRUSTRATION_SLOT = "frustration_level"
+
+
+def frustration_level(tracker: Tracker) -> str:
+    """calm, annoyed or angry: the hub's reading of the customer (calm when unset or unknown)."""
+    level = tracker.get_slot(FRUSTRATION_SLOT)
+    return level if level in TONES else CALM
 
 
 def log_error(action: str, tracker: Tracker, message: str, exc: BaseException | None = None, **fields: Any) -> None:

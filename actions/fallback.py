@@ -19,8 +19,9 @@ LABELS_FILE = PROJECT_ROOT / "data" / "intent_labels.yml"
 NLU_FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 SUGGESTIONS = 2
-# Answers rather than requests: "Did you mean: Give some details?" helps nobody.
-NOT_SUGGESTED = frozenset({NLU_FALLBACK, OUT_OF_SCOPE, "inform", "affirm", "deny"})
+# Answers rather than requests: "Did you mean: Give some details?" helps nobody. handoff_returned
+# is the hub's signal after an agent hands back, never something a customer asks for.
+NOT_SUGGESTED = frozenset({NLU_FALLBACK, OUT_OF_SCOPE, "inform", "affirm", "deny", "handoff_returned"})
 
 
 @functools.lru_cache(maxsize=4)

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.common import SafeAction, form_stopped_this_turn, log, now, profile, utter, with_crm
+from actions.common import SafeAction, form_stopped_this_turn, frustration_level, log, now, profile, utter, with_crm
 from actions.verification import OrderVerificationValidation
 
 
@@ -38,7 +38,8 @@ class ActionOrderStatus(SafeAction):
             log.warning("order status: order missing or not the verified customer's",
                         extra={"sender_id": tracker.sender_id, "order_id": order_id})
             return self.reset_events(tracker)
-        reply = replies.order_status_reply(order, tracker.get_slot("order_request"), profile(), now())
+        reply = replies.order_status_reply(order, tracker.get_slot("order_request"), profile(), now(),
+                                           tone=frustration_level(tracker))
         utter(dispatcher, reply.text)
         events = self.reset_events(tracker)
         if reply.offer_callback:

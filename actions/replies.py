@@ -17,6 +17,11 @@ SELF_CANCEL_MINUTES = 60
 DISPUTE_REVIEW = "2 business days"
 
 
+# How frustrated the customer seems (slot frustration_level, set by the hub).
+CALM, ANNOYED, ANGRY = "calm", "annoyed", "angry"
+TONES = (CALM, ANNOYED, ANGRY)
+
+
 @dataclass(frozen=True)
 class Reply:
     """A message, domain responses to send after it, and whether to offer a call back."""
@@ -24,6 +29,17 @@ class Reply:
     text: str
     responses: tuple[str, ...] = ()
     offer_callback: bool = False
+
+
+def by_tone(tone: str | None, calm: Reply, annoyed: str, angry: str) -> Reply:
+    """The reply for the customer's frustration level, like the domain's response variants:
+    the annoyed and angry wordings are shorter, apologise, and are followed by the offer of a
+    person (utter_offer_callback); anything but annoyed/angry gets the calm reply."""
+    if tone == ANGRY:
+        return Reply(angry, calm.responses, offer_callback=True)
+    if tone == ANNOYED:
+        return Reply(annoyed, calm.responses, offer_callback=True)
+    return calm
 
 
 # ------------------------------------------------------------------ pieces
@@ -51,9 +67,11 @@ def _local_date(profile: ClientProfile, moment: datetime) -> date:
 
 
 # ------------------------------------------------------------------ orders
-def order_status_reply(order: Order, request: str | None, profile: ClientProfile, now: datetime) -> Reply:
+def order_status_reply(order: Order, request: str | None, profile: ClientProfile, now: datetime,
+                       tone: str | None = CALM) -> Reply:
     """The answer to "where is my order" (request status), "it's late" (late), "it never
-    arrived" (missing) or "cancel it" (cancel), from the real order."""
+    arrived" (missing) or "cancel it" (cancel), from the real order. Late, missing and lost
+    parcels and delivery problems are worded for `tone` (the customer's frustration level)."""
     request = request if request in ("status", "late", "missing", "cancel") else "status"
     today = profile.today(now)
     order_words = f"order {order.order_id} ({items_phrase(order)})"  # inside a sentence
@@ -84,9 +102,17 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
         lead = ""
         if request in ("late", "missing"):
             lead = "It hasn't left our warehouse yet, so it isn't with a carrier. "
-        return Reply(
+        calm = Reply(
             f"{lead}{head} was placed {placed} and is being prepared; it hasn't shipped yet. You'll get an email "
             f"with the tracking link as soon as it's on its way."
+        )
+        if request not in ("late", "missing"):
+            return calm
+        return by_tone(
+            tone, calm,
+            annoyed=f"Sorry for the wait: {order_words} hasn't left our warehouse yet. We'll email the tracking "
+                    f"link the moment it ships.",
+            angry=f"I'm sorry, {order_words} hasn't shipped yet, and I know you've waited long enough.",
         )
 
     if status == "cancelled":
@@ -114,7 +140,14 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
             return Reply(cannot_cancel)
         lead = {"late": "It's still on schedule: ", "missing": "It's still on its way: "}.get(request, "")
         subject = order_words if lead else head
-        return Reply(f"{lead}{subject} shipped {shipped} with {tracking} and is expected {expected}.")
+        calm = Reply(f"{lead}{subject} shipped {shipped} with {tracking} and is expected {expected}.")
+        if not lead:
+            return calm
+        return by_tone(
+            tone, calm,
+            annoyed=f"I know waiting is frustrating. {head} is with {tracking}, expected {expected}.",
+            angry=f"I hear you, and I'm sorry for the wait. {head} is on its way with {ship.carrier}, due {expected}.",
+        )
 
     if status == "delayed":
         new_estimate = add_business_days(max(today, ship.expected_delivery), DELAY_GRACE_BUSINESS_DAYS)
@@ -127,8 +160,16 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
         )
         if request == "cancel":
             due = relative_day(ship.expected_delivery, today)
-            text = f"{cannot_cancel} Sorry it's taking longer than it should: it was due {due}."
-        return Reply(text)
+            return Reply(f"{cannot_cancel} Sorry it's taking longer than it should: it was due {due}.")
+        new_day = relative_day(new_estimate, today)
+        return by_tone(
+            tone, Reply(text),
+            annoyed=f"I'm sorry, {order_words} is late, and I can see this has been frustrating. It's with "
+                    f"{tracking}, and we now expect it by {new_day}. If it isn't there by then, we'll replace it or "
+                    f"refund you in full.",
+            angry=f"I'm really sorry: {order_words} is late, and that's on us. If it isn't with you by {new_day}, "
+                  f"we'll replace it or refund you in full.",
+        )
 
     if status == "delivered":
         delivered_day = _local_date(profile, ship.delivered_at) if ship.delivered_at else ship.expected_delivery
@@ -138,13 +179,21 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
             recent = (today - delivered_day).days <= 1
             early = (" Carriers sometimes mark a parcel delivered a little early, so it may still turn up today."
                      if recent else "")
-            return Reply(
+            calm = Reply(
                 f"Our records show {order_words} was delivered {delivered} by {tracking}, so I'm sorry it hasn't "
                 f"reached you. A few things worth checking first: whether a neighbour took it in, any safe place such "
                 f"as a porch, garage or mailbox, your building's reception or mail room, and that the delivery address "
                 f"{order.ship_to} is right.{early} If it doesn't turn up, we can open an investigation with "
                 f"{ship.carrier} and send a replacement or refund you.",
                 offer_callback=True,
+            )
+            return by_tone(
+                tone, calm,
+                annoyed=f"I'm sorry, that's worrying. {ship.carrier} marked {order_words} delivered {delivered}; "
+                        f"it's worth checking with neighbours and any safe place. If it's not there, we'll replace it "
+                        f"or refund you.",
+                angry=f"I'm so sorry it hasn't reached you. {ship.carrier} says {order_words} was delivered "
+                      f"{delivered}, so we'll look into it and replace it or refund you.",
             )
         if request == "cancel":
             if can_return:
@@ -159,11 +208,18 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
 
     if status == "lost":
         note = f" ({ship.status_note.rstrip('.')})" if ship.status_note else ""
-        return Reply(
+        calm = Reply(
             f"I'm really sorry: {ship.carrier} has reported the parcel for {order_words} as lost{note}. It shipped "
             f"{shipped} with {tracking}. You don't need to wait any longer: we'll send a replacement or refund you in "
             f"full, whichever you prefer, and a colleague can set that up with you.",
             offer_callback=True,
+        )
+        return by_tone(
+            tone, calm,
+            annoyed=f"I'm really sorry: {ship.carrier} has lost the parcel for {order_words}, which is the last "
+                    f"thing you needed. We'll send a replacement or refund you in full, whichever you prefer.",
+            angry=f"I'm so sorry: {ship.carrier} lost the parcel for {order_words}. That's ours to put right: a "
+                  f"replacement or a full refund, your choice.",
         )
 
     # exception (address problem, damaged in transit, signature needed...) and anything unknown
@@ -172,25 +228,39 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
         problem = f"{head} has already shipped, so it can't be cancelled, and there's a problem with its delivery"
     else:
         problem = f"There's a problem with the delivery of {order_words}"
-    return Reply(
+    calm = Reply(
         f"{problem}: {note}. It shipped {shipped} with {tracking}. Our care team can sort this out with "
         f"{ship.carrier} for you.",
         offer_callback=True,
+    )
+    return by_tone(
+        tone, calm,
+        annoyed=f"Sorry, I know this is a hassle. {problem}: {note}. Our care team can sort it out with "
+                f"{ship.carrier}.",
+        angry=f"I'm sorry about this. {problem}: {note}. A person can take it up with {ship.carrier} right away.",
     )
 
 
 # ------------------------------------------------------------------ returns
 def return_created_reply(case: ReturnCase, return_type: str | None, email: str | None,
-                         profile: ClientProfile) -> Reply:
+                         profile: ClientProfile, tone: str | None = CALM) -> Reply:
+    """The confirmation of a new return case; a damaged or wrong item is worded for `tone`."""
     to = f"to {email}" if email else "to the email address on your order"
     label = f"We've emailed a free prepaid return label {to}."
     refund = profile.money(case.refund_amount)
     if return_type in ("damaged", "wrong"):
         what = "arrived damaged" if return_type == "damaged" else "wasn't what you ordered"
-        return Reply(
+        calm = Reply(
             f"I'm sorry your {case.product} {what}. I've opened case {case.reference} for you. {label} Once it's on "
             f"its way back, we'll send a replacement or refund {refund}, whichever you prefer: just reply to that "
             f"email to choose. Refunds reach your original payment method within {profile.refund_days}."
+        )
+        return by_tone(
+            tone, calm,
+            annoyed=f"I'm sorry your {case.product} {what}; that's really disappointing, and it's our mistake. "
+                    f"Case {case.reference} is open. {label} We'll replace it or refund {refund}, your choice.",
+            angry=f"I'm so sorry your {case.product} {what}. That's on us. Case {case.reference} is open and the "
+                  f"return label is in your email; a replacement or {refund} back, your choice.",
         )
     if return_type == "exchange":
         return Reply(
@@ -320,3 +390,33 @@ def store_hours_reply(profile: ClientProfile, now: datetime) -> Reply:
         f"and billing around the clock, or book a call back for when they're in."
     )
 
+
+# ------------------------------------------------------------------ handoff
+MAX_NOTE_CHARS = 300
+
+
+def _note_sentence(note: str | None) -> str | None:
+    """The agent's note on one line, capped, ending like a sentence."""
+    text = " ".join(str(note or "").split())
+    if not text:
+        return None
+    if len(text) > MAX_NOTE_CHARS:
+        text = text[:MAX_NOTE_CHARS - 3].rstrip() + "..."
+    return text if text[-1] in ".!?" else text + "."
+
+
+def handed_back_reply(agent_name: str | None, note: str | None, resolved: bool | None) -> str:
+    """The bot's first words after an agent hands the customer back. Only `resolved is False`
+    says the agent couldn't finish; a missing name reads "our team"."""
+    name = " ".join(str(agent_name or "").split()).split(" ")[0]  # "Alex Kim" -> "Alex"
+    who = name or "Our team"
+    note_text = _note_sentence(note)
+    said = ""
+    if note_text:
+        said = f" ({name}'s note: {note_text})" if name else f" (Our team's note: {note_text})"
+    if resolved is False:
+        return (f"Thanks for your patience. {who} couldn't finish this here; it's all noted on your conversation, "
+                f"so you won't have to explain it again.{said} You're back with me, the assistant, in the meantime. "
+                f"Is there anything else I can help with?")
+    return (f"Thanks for your patience. {who} has handed you back to me, the assistant.{said} "
+            f"Is there anything else I can help with?")

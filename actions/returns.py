@@ -10,7 +10,8 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.common import SafeAction, button, form_stopped_this_turn, log, log_error, now, profile, utter, with_crm
+from actions.common import (SafeAction, button, form_stopped_this_turn, frustration_level, log, log_error, now,
+                            profile, utter, with_crm)
 from actions.verification import OrderVerificationValidation
 from bot.crm import CrmError, Order, ReturnNotAllowed
 from bot.parsing import clean_text, match_product
@@ -127,6 +128,8 @@ class ActionSubmitReturn(SafeAction):
                 events.append(FollowupAction("utter_offer_callback"))
             return events
         return_type, email = tracker.get_slot("return_type"), tracker.get_slot("email")
-        reply = replies.return_created_reply(case, return_type, email, profile())
+        reply = replies.return_created_reply(case, return_type, email, profile(), tone=frustration_level(tracker))
         utter(dispatcher, reply.text)
+        if reply.offer_callback:
+            events.append(FollowupAction("utter_offer_callback"))
         return events
