@@ -14,6 +14,7 @@ signal moves an uncertain message further than a confident one.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -67,6 +68,14 @@ class Assessment:
         return {**last, "escalate": decision.escalate, "level": decision.level,
                 "reasons": decision.reason_names, "reason_details": [r.detail for r in decision.reasons],
                 "trajectory": [round(s.score, 4) for s in self.scores]}
+
+
+_IDENTIFIER = re.compile(r"\b[\w.+-]*\d[\w.@+-]*\b")
+
+
+def identifiers(text: str) -> frozenset[str]:
+    """Order numbers, amounts, emails and other tokens with digits: what tells two similar requests apart."""
+    return frozenset(token.lower().lstrip("#") for token in _IDENTIFIER.findall(text))
 
 
 def _sigmoid(z: float) -> float:
@@ -175,9 +184,14 @@ class FrustrationScorer:
             return flags
         vectors = self.embed([texts[i] for i in eligible])
         similarity = vectors @ vectors.T
+        ids = [identifiers(texts[i]) for i in eligible]
         for a in range(1, len(eligible)):
-            if float(similarity[a, :a].max()) >= self.config.repeat_similarity:
-                flags[eligible[a]] = True
+            for b in range(a):
+                # "where is order A1042" then "where is order A2001" is a second order, and "where is my
+                # order" then "where is my order A1042" adds the detail asked for: neither asks again.
+                if float(similarity[a, b]) >= self.config.repeat_similarity and ids[a] == ids[b]:
+                    flags[eligible[a]] = True
+                    break
         return flags
 
     def assess(self, turns: Sequence[Turn], customer: CustomerProfile | None = None) -> Assessment:

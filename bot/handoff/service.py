@@ -115,8 +115,10 @@ class HandoffService:
             if turn.message_id <= start or turn.message_id not in texts_by_id:
                 continue
             text = texts_by_id[turn.message_id]
+            # No intent here: two order-status questions about different orders share an intent but
+            # are not the same request; `repeats` (text similarity, identifiers equal) decides.
             turns.append(CustomerTurn(text=text, score=turn.score, signals=tuple(turn.signals),
-                                      repeats_earlier=turn.repeats, intent=turn.intent))
+                                      repeats_earlier=turn.repeats))
             if turn.bot_events:
                 turns.append(BotTurn(events=tuple(turn.bot_events)))
             earlier.append(text)
@@ -138,6 +140,11 @@ class HandoffService:
         self.handoffs.save_turn(inbound.id, conversation_id, score=scored.score, signals=scored.signal_names,
                                 level=decision.level, repeats=repeats)
         return decision
+
+    def warm_up(self) -> None:
+        """Load the frustration model and the sentence encoder now, not on a customer's first message."""
+        self.scorer.score("hello")
+        self.scorer.repeats(["where is my order please", "where is my order please"])
 
     async def assess(self, inbound: StoredMessage) -> Decision:
         """Score the customer's message and run the escalation policy on the conversation so far."""

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             crm_url=settings.crm_url, kb_index=settings.kb_index, scorer=scorer,
             text_limit=settings.max_message_chars,
         )
+        await anyio.to_thread.run_sync(router.handoffs.warm_up)
         app.state.hub = Hub(
             settings=settings,
             store=store,

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-import yaml
 from playwright.sync_api import Browser, Page, expect
 
 from bot.agents.directory import AgentDirectory
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from hub_stubs import XSS_IMG, RasaStub
-from live_hub import LiveHub
+from live_hub import LiveHub, client_file
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +26,7 @@ SLOW = 30_000  # the first frustration score loads the model
 
 @pytest.fixture
 def settings(tmp_path: Path, rasa: RasaStub) -> Settings:
-    # Open around the clock, so agents are "available" whenever the test runs.
-    data = yaml.safe_load((PROJECT_ROOT / "client.yml").read_text(encoding="utf-8"))
-    data["business_hours"] = [{"days": [0, 1, 2, 3, 4, 5, 6], "open": "00:00", "close": "24:00"}]
-    client_file = tmp_path / "client.yml"
-    client_file.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return Settings(client_file=client_file, hub_db_url=f"sqlite:///{tmp_path / 'hub.db'}", rasa_url=rasa.url,
+    return Settings(client_file=client_file(tmp_path), hub_db_url=f"sqlite:///{tmp_path / 'hub.db'}", rasa_url=rasa.url,
                     actions_url=rasa.url, rasa_timeout_s=5.0, max_message_chars=4000)
 
 

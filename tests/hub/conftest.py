@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-import yaml
 from starlette.testclient import TestClient
 
 from bot.hub.app import create_app
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # hub_stubs, whatever pytest's import mode
 
 from hub_stubs import RasaStub  # noqa: E402
+from live_hub import client_file  # noqa: E402
 
 
 @pytest.fixture
@@ -26,19 +26,10 @@ def rasa() -> Iterator[RasaStub]:
     stub.stop()
 
 
-def client_file(tmp_path: Path, business_hours: list[dict]) -> Path:
-    """The demo client's file with other business hours (agents' availability is then predictable)."""
-    data = yaml.safe_load((PROJECT_ROOT / "client.yml").read_text(encoding="utf-8"))
-    data["business_hours"] = business_hours
-    path = tmp_path / "client.yml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def settings(tmp_path: Path, rasa: RasaStub) -> Settings:
     return Settings(
-        client_file=client_file(tmp_path, [{"days": [0, 1, 2, 3, 4, 5, 6], "open": "00:00", "close": "24:00"}]),
+        client_file=client_file(tmp_path),
         hub_db_url=f"sqlite:///{tmp_path / 'hub.db'}",
         rasa_url=rasa.url,
         actions_url=rasa.url,

@@ -10,7 +10,7 @@ import pytest
 from websockets.sync.client import connect
 
 from bot.agents.directory import AgentDirectory
-from live_hub import LiveHub
+from live_hub import LiveHub, client_file
 
 PASSWORD = "correct horse battery"
 ANGRY_FOR_A_PERSON = "This is ridiculous!!! I've asked three times, let me talk to a human NOW"
@@ -252,3 +252,76 @@ def test_login_errors_and_throttling(live):
     assert ok.get("/api/agent/me").status_code == 401
     with pytest.raises(Exception):
         connect(live.ws_url + "/ws/agent", open_timeout=5).recv(timeout=5)
+
+
+def test_outside_business_hours_the_customer_is_told_when_someone_will_answer(tmp_path, rasa, settings, directory):
+    from dataclasses import replace
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+
+    tomorrow = (datetime.now(ZoneInfo("America/New_York")).weekday() + 1) % 7
+    hours = [{"days": [tomorrow], "open": "09:00", "close": "17:00"}]
+    hub = LiveHub(replace(settings, client_file=client_file(tmp_path / "closed", hours))).start()
+    try:
+        alex = login(hub, "alex")
+        alex_ws = agent_socket(hub, alex)  # online, but it is outside business hours
+        ws, _ = customer(hub)
+        say(ws, ANGRY_FOR_A_PERSON, "c1")
+        offline = receive(ws, lambda f: f["type"] == "system")
+        assert offline["event"] == "offline" and "offline right now" in offline["text"]
+        assert "9:00 AM" in offline["text"]
+        say(ws, "Keep chatting", "c2", payload="/handoff_cancel")
+        assert receive(ws, lambda f: f["type"] == "system")["event"] == "cancelled"
+        assert alex.get("/api/agent/queue").json()["queued"] == []
+        ws.close()
+        alex_ws.close()
+    finally:
+        hub.stop()
+
+
+def test_a_calm_customer_with_two_orders_is_not_escalated_and_the_tone_follows_frustration(live, rasa):
+    login(live, "alex")
+    ws, welcome = customer(live)
+    conversation = welcome["conversation_id"]
+    for i, text in enumerate(["where is my order A1042", "and where is my order A2001", "ok thanks"]):
+        say(ws, text, f"c{i}")
+        assert receive(ws, lambda f: f["type"] in ("bot", "system"))["type"] == "bot"
+    assert rasa.events.get(conversation, []) == []  # calm all along: the tone slot was never touched
+    say(ws, "I'm a bit disappointed, the beans were stale", "c9")
+    assert receive(ws, lambda f: f["type"] in ("bot", "system"))["type"] == "bot"
+    assert rasa.events[conversation] == [{"event": "slot", "name": "frustration_level", "value": "annoyed"}]
+    ws.close()
+
+
+def test_agent_api_rejects_bad_input_clearly(live, rasa):
+    alex = login(live, "alex")
+    assert alex.get("/api/agent/handoffs/999").json()["error"]["code"] == "unknown_handoff"
+    assert alex.get("/api/agent/handoffs/abc").status_code == 422
+    agent_ws = agent_socket(live, alex)
+    ws, _ = customer(live)
+    say(ws, ANGRY_FOR_A_PERSON, "c1")
+    receive(ws, lambda f: f["type"] == "system" and f["event"] == "queued")
+    [handoff] = alex.get("/api/agent/queue").json()["queued"]
+    url = f"/api/agent/handoffs/{handoff['id']}"
+    assert alex.post(url + "/messages", json={"text": "hi"}).json()["error"]["code"] == "not_active"
+    alex.post(url + "/accept")
+    assert alex.post(url + "/messages", json={"text": "  "}).json()["error"]["code"] == "invalid_text"
+    assert alex.post(url + "/messages", json={"text": "x" * 4001}).json()["error"]["code"] == "text_too_long"
+    assert alex.post(url + "/messages", content=b"[1, 2").json()["error"]["code"] == "invalid_json"
+    assert alex.post(url + "/messages", json=["hi"]).json()["error"]["code"] == "invalid_body"
+    assert alex.post(url + "/transfer", json={}).json()["error"]["code"] == "invalid_transfer"
+    assert alex.post(url + "/transfer", json={"skill": "sales"}).json()["error"]["code"] == "invalid_skill"
+    assert alex.post(url + "/transfer", json={"agent_id": 999}).json()["error"]["code"] == "unknown_agent"
+    agent_ws.send("not json")
+    assert receive(agent_ws, lambda f: f["type"] == "error")["code"] == "invalid_json"
+    agent_ws.send(json.dumps({"type": "dance"}))
+    assert receive(agent_ws, lambda f: f["type"] == "error")["code"] == "unknown_type"
+    agent_ws.send(json.dumps({"type": "typing", "handoff_id": "nope", "on": True}))  # ignored, socket stays open
+    agent_ws.send(json.dumps({"type": "ping"}))
+    assert receive(agent_ws, lambda f: f["type"] == "pong")
+    # After all that, the customer still reaches the agent and nothing was lost.
+    say(ws, "are you there?", "c2")
+    assert receive(agent_ws, lambda f: f["type"] == "message")["message"]["text"] == "are you there?"
+    ws.close()
+    agent_ws.close()
