@@ -36,6 +36,16 @@ def page(browser):
 
 
 @pytest.fixture
+def customer(browser):
+    """A second desktop browser, for the customer, when ``page`` is the agent's."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def phone(browser):
     context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
                                   is_mobile=True, has_touch=True)

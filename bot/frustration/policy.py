@@ -37,9 +37,6 @@ LEVELS = (CALM, ANNOYED, ANGRY)
 FALLBACK = "fallback"
 KB_UNHELPFUL = "kb_unhelpful"
 BOT_FAILURE_EVENTS = frozenset({FALLBACK, "nlu_fallback", KB_UNHELPFUL})
-# Intents that say nothing about the request itself, so repeating them is not "asking again".
-_NEUTRAL_INTENTS = frozenset({"greet", "goodbye", "affirm", "deny", "thank", "thanks", "thankyou", "bot_challenge",
-                              "chitchat", "nlu_fallback", "inform", "out_of_scope"})
 
 ASKED_FOR_PERSON = "asked_for_person"
 CHURN_THREAT = "churn_threat"
@@ -127,7 +124,6 @@ class _State:
     smoothed: float = 0.0
     bot_failures: int = 0
     repeats: int = 0
-    intents: list[str] = field(default_factory=list)
 
 
 def is_priority(customer: CustomerProfile, config: EscalationConfig) -> bool:
@@ -149,11 +145,10 @@ def level_for(score: float, smoothed: float, config: EscalationConfig, angry: bo
     return CALM
 
 
-def _is_repeat(turn: CustomerTurn, earlier_intents: list[str]) -> bool:
-    if turn.repeats_earlier:
-        return True
-    intent = (turn.intent or "").strip()
-    return bool(intent) and intent not in _NEUTRAL_INTENTS and intent in earlier_intents
+def _is_repeat(turn: CustomerTurn) -> bool:
+    """Only the caller's text comparison says "asked again" (FrustrationScorer.repeats): the same intent
+    twice is often a new request ("where is order A1042?", then "and order A2001?")."""
+    return turn.repeats_earlier
 
 
 def _rules(turn: CustomerTurn, state: _State, config: EscalationConfig, customer: CustomerProfile) -> list[Reason]:
@@ -198,10 +193,8 @@ def trajectory(turns: Sequence[Turn], config: EscalationConfig | None = None,
             raise TypeError(f"expected CustomerTurn or BotTurn, got {type(turn).__name__}")
         score = min(max(float(turn.score), 0.0), 1.0)
         turn = turn if score == turn.score else CustomerTurn(**{**turn.__dict__, "score": score})
-        if _is_repeat(turn, state.intents):
+        if _is_repeat(turn):
             state.repeats += 1
-        if turn.intent:
-            state.intents.append(turn.intent.strip())
         state.scores.append(score)
         # The conversation starts calm (smoothed 0), so one first message cannot set the tone alone.
         state.smoothed = config.smoothing * score + (1 - config.smoothing) * state.smoothed

@@ -115,8 +115,6 @@ class HandoffService:
             if turn.message_id <= start or turn.message_id not in texts_by_id:
                 continue
             text = texts_by_id[turn.message_id]
-            # No intent here: two order-status questions about different orders share an intent but
-            # are not the same request; `repeats` (text similarity, identifiers equal) decides.
             turns.append(CustomerTurn(text=text, score=turn.score, signals=tuple(turn.signals),
                                       repeats_earlier=turn.repeats))
             if turn.bot_events:

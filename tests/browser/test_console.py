@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from bot.agents.directory import AgentDirectory
 from bot.settings import Settings
 from hub_stubs import XSS_IMG, RasaStub
 from live_hub import LiveHub, client_file
+from tests.browser.console_page import PASSWORD, open_widget, sign_in, widget_say
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 ANGRY = "This is ridiculous!!! I've asked three times, let me talk to a human NOW"
 SLOW = 30_000  # the first frustration score loads the model
 
@@ -47,28 +47,6 @@ def live(settings: Settings, team: AgentDirectory) -> Iterator[LiveHub]:
     hub.stop()
 
 
-@pytest.fixture
-def customer(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def sign_in(page: Page, url: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(url + "/console/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def widget_say(page: Page, text: str) -> None:
-    box = page.get_by_role("textbox", name="Message Larkspur & Co")
-    box.fill(text)
-    box.press("Enter")
-
-
 def test_agent_takes_over_from_the_bot_and_hands_back(page: Page, customer: Page, live: LiveHub, rasa, screenshots):
     # A wrong password is refused with the hub's message; the right one opens the console.
     sign_in(page, live.url, "alex", "not the password")
@@ -80,9 +58,7 @@ def test_agent_takes_over_from_the_bot_and_hands_back(page: Page, customer: Page
     expect(page.locator("#queued-empty")).to_be_visible()
 
     # The customer gets angry and asks for a person: queued, with the live position under the header.
-    customer.goto(live.url + "/demo/")
-    customer.get_by_role("button", name="Chat with Larkspur & Co").click()
-    expect(customer.locator(".cb-status-text")).to_have_text("Online")
+    open_widget(customer, live.url)
     widget_say(customer, "where is my order A1042")
     expect(customer.locator(".cb-row--bot .cb-bubble").last).to_contain_text("You said: where is my order A1042",
                                                                              timeout=SLOW)
@@ -176,9 +152,7 @@ def test_agent_takes_over_from_the_bot_and_hands_back(page: Page, customer: Page
 
 
 def test_supervisor_overview_and_read_only_view(page: Page, customer: Page, live: LiveHub, rasa, screenshots):
-    customer.goto(live.url + "/demo/")
-    customer.get_by_role("button", name="Chat with Larkspur & Co").click()
-    expect(customer.locator(".cb-status-text")).to_have_text("Online")
+    open_widget(customer, live.url)
 
     sign_in(page, live.url, "morgan")
     expect(page.locator("#conn-text")).to_have_text("Online")
@@ -212,9 +186,7 @@ def test_supervisor_overview_and_read_only_view(page: Page, customer: Page, live
 
 
 def test_nobody_online_the_widget_offers_a_ticket(customer: Page, live: LiveHub, rasa):
-    customer.goto(live.url + "/demo/")
-    customer.get_by_role("button", name="Chat with Larkspur & Co").click()
-    expect(customer.locator(".cb-status-text")).to_have_text("Online")
+    open_widget(customer, live.url)
     widget_say(customer, ANGRY)
     expect(customer.locator(".cb-system").last).to_contain_text("explain it again", timeout=SLOW)
     expect(customer.locator(".cb-queue")).to_be_hidden()

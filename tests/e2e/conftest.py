@@ -9,6 +9,7 @@ import pytest
 from bot.runner.services import MODEL_DIR, build_services
 from bot.runner.supervisor import Supervisor
 from bot.settings import Settings
+from tests.hub.live_hub import client_file
 from tests.ports import free_port
 
 
@@ -27,6 +28,8 @@ def stack(tmp_path_factory, project_kb_index):
         "CAREBOT_ACTIONS_URL": f"http://127.0.0.1:{free_port()}",
         "CAREBOT_HUB_PORT": str(free_port()),
         "CAREBOT_KB_INDEX": str(project_kb_index),
+        # Agents available around the clock, so the handoff test does not depend on the time it runs.
+        "CAREBOT_CLIENT_FILE": str(client_file(var / "client")),
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
