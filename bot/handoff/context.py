@@ -83,9 +83,10 @@ def summarize(messages: Sequence[StoredMessage], turns: Sequence[Turn], kb: Sequ
     if agents:
         tried.append("already talked to " + ", ".join(agents))
 
-    reason_text = "; ".join(r.get("detail") or r.get("name", "") for r in reasons) or "handoff requested"
+    # The reasons are shown on their own; "open" is what the agent must resolve.
+    unresolved = f"{intent_label(topics[-1])}: not resolved by the assistant" if topics else "The customer's request"
     last = customer[-1].text if customer else ""
-    open_ = f'{reason_text}. Last message: "{quote(last, 120)}"' if last else reason_text
+    open_ = f'{unresolved}. Last message: "{quote(last, 120)}"' if last else "Nothing asked yet."
     return {"wants": wants, "tried": "; ".join(dict.fromkeys(tried)) or "nothing yet", "open": open_}
 
 

@@ -359,6 +359,14 @@ class HandoffService:
             place, wait = await self._db(self._queue_place, handoff, loads)
             await self.customers.push(handoff.conversation_id, {"type": "queue", "position": place, "wait_s": wait})
 
+    async def queue_frame(self, conversation_id: str) -> dict[str, Any] | None:
+        """The live queue frame for a customer who is waiting for an agent; None otherwise."""
+        handoff = await self._db(self.handoffs.open_for, conversation_id)
+        if handoff is None or handoff.status != QUEUED or handoff.ticket:
+            return None
+        place, wait = await self._db(self._queue_place, handoff)
+        return {"type": "queue", "position": place, "wait_s": wait}
+
     async def _say(self, conversation_id: str, drafts: list[OutboundDraft], handoff: Handoff | None = None) -> list[StoredMessage]:
         """Store messages for the customer and push them to the customer's tabs and to the agents."""
         stored = await self._db(self.store.add_outbound, conversation_id, drafts)

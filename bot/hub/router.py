@@ -245,6 +245,10 @@ class Router:
         accepted = await self.accept(conversation_id, text, client_message_id, button_payload=button_payload)
         return await self.respond(accepted)
 
+    async def bot_speaks(self, conversation_id: str) -> bool:
+        """False while the conversation is queued for or handled by a person."""
+        return await self._db(self.store.handled_by, conversation_id) == "bot"
+
     def will_ask_bot(self, message: StoredMessage) -> bool:
         """True when answering this message means waiting for Rasa (used for typing indicators)."""
         text = message.text or ""

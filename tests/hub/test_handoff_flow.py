@@ -199,6 +199,9 @@ def test_roles_skills_and_capacity_decide_who_sees_and_takes_what(live, rasa):
     say(ws, ANGRY_FOR_A_PERSON, "c1")
     receive(ws, lambda f: f["type"] == "system" and f["event"] == "queued")
     [handoff] = alex.get("/api/agent/queue").json()["queued"]
+    ws.close()
+    ws, welcome = customer(live, handoff["conversation_id"])  # a reload while waiting: the place comes at once
+    assert receive(ws, lambda f: f["type"] == "queue") == {"type": "queue", "position": 1, "wait_s": 30.0}
     assert sam.get("/api/agent/queue").json()["queued"] == []  # general skill: not Sam's
     assert sam.get(f"/api/agent/handoffs/{handoff['id']}").status_code == 403
     assert sam.post(f"/api/agent/handoffs/{handoff['id']}/accept").json()["error"]["code"] == "forbidden"

@@ -155,6 +155,9 @@ class CustomerSocket:
             "resumed": resumed,
             "history": [to_wire(message, text_limit=limit) for message in history],
         })
+        queue = await self.hub.handoffs.queue_frame(conversation_id)
+        if queue is not None:  # waiting for an agent: the place now, not the one in the history
+            await self.send(queue)
 
     async def _on_message(self, frame: dict[str, Any]) -> None:
         client_id = frame.get("id")
@@ -218,7 +221,7 @@ class CustomerSocket:
                 await self.send(bot_frame(reply))
             return
         conversation_id = accepted.conversation_id
-        waits_for_bot = router.will_ask_bot(accepted.inbound)
+        waits_for_bot = router.will_ask_bot(accepted.inbound) and await router.bot_speaks(conversation_id)
         if waits_for_bot:
             await connections.push(conversation_id, {"type": "typing", "on": True})
         try:
