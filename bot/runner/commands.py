@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from bot.agents.commands import DEFAULT_LOGINS_FILE as DEMO_LOGINS
     from bot.runner.services import MODEL_DIR, build_services
     from bot.runner.supervisor import Supervisor
     from bot.settings import Settings
@@ -42,8 +43,9 @@ def _up(args: argparse.Namespace) -> int:
         supervisor.start()
         print("Starting the action server, Rasa and the care hub (Rasa takes about a minute)...", flush=True)
         supervisor.wait_healthy(args.timeout)
-        url = f"http://{settings.hub_host}:{settings.hub_port}/demo/"
-        print(f"\n  Carebot is running. Chat with it at: {url}\n"
+        base = f"http://{settings.hub_host}:{settings.hub_port}"
+        print(f"\n  Carebot is running. Chat with it at: {base}/demo/\n"
+              f"  Agent console: {base}/console/  (demo logins: {DEMO_LOGINS})\n"
               f"  Logs: {supervisor.log_dir}/  ·  Ctrl-C stops every service.\n", flush=True)
         died = supervisor.watch()
         print(f"{died} stopped unexpectedly; stopping the others. See {supervisor.log_dir}/{died}.log",
