@@ -7,7 +7,9 @@ only who is online lives in memory (`AgentConnections`).
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any, Callable, TypeVar
@@ -15,7 +17,7 @@ from typing import Any, Callable, TypeVar
 import anyio
 
 from bot.frustration.config import EscalationConfig
-from bot.frustration.policy import BotTurn, CustomerProfile, CustomerTurn, Decision, trajectory
+from bot.frustration.policy import ASKED_FOR_PERSON, BotTurn, CustomerProfile, CustomerTurn, Decision, trajectory
 from bot.handoff import texts
 from bot.handoff.config import HandoffConfig
 from bot.handoff.context import build_context, quote, summarize
@@ -41,12 +43,15 @@ from bot.hub import messages
 from bot.hub.agent_connections import AgentConnections
 from bot.hub.connections import Connections
 from bot.hub.rasa_client import RasaClient, RasaFailure
-from bot.hub.store import AGENT, CUSTOMER, SYSTEM, OutboundDraft, StoredMessage, Store, utcnow
+from bot.hub.store import AGENT, CUSTOMER, FAILED, REJECTED, SYSTEM, OutboundDraft, StoredMessage, Store, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 HUMAN = "human"  # inbound status: routed to a person, not to the bot
+_PLAIN_ANSWER = re.compile(r"^\W*(?:no|nope|nah|not really|no,? thanks?|no,? (?:it|that) did(?:n'?t| not)(?: help)?|"
+                           r"yes|yeah|yep|ok(?:ay)?|sure|thanks?|thank you)\W*$", re.IGNORECASE)
+_CALLBACK = re.compile(r"\b(?:call|ring|phone) me(?: back)?\b|\bcall ?back\b", re.IGNORECASE)
 MAX_AGENT_TEXT = 4000
 HISTORY = 500
 
@@ -107,8 +112,12 @@ class HandoffService:
     def _policy_turns(self, conversation_id: str, meta: dict[str, Any]) -> tuple[list, list[StoredMessage]]:
         """The policy's view of the conversation since the last handoff ended (a fresh start after one)."""
         start = int(meta.get("policy_from") or 0)
-        texts_by_id = {m.id: m.text or "" for m in self.store.history(conversation_id, limit=HISTORY)
-                       if m.sender == CUSTOMER}
+        # Messages the bot could not answer (it was down, or they were empty / too long: the hub replied
+        # itself and asked the customer to try again) are not "asked again" when the customer retries.
+        history = self.store.history(conversation_id, limit=HISTORY)
+        unanswered = {m.reply_to for m in history if m.payload.get("origin") == "hub"}
+        texts_by_id = {m.id: m.text or "" for m in history
+                       if m.sender == CUSTOMER and m.status not in (FAILED, REJECTED) and m.id not in unanswered}
         turns = []
         earlier = []
         for turn in self.handoffs.turns(conversation_id):
@@ -127,15 +136,23 @@ class HandoffService:
         meta = self.handoffs.meta(conversation_id)
         turns, earlier = self._policy_turns(conversation_id, meta)
         text = inbound.text or ""
-        scored = self.scorer.score(text)
-        window = [t for t in earlier if len(t.split()) >= 4][-10:]
-        repeats = bool(window) and self.scorer.repeats(window + [text])[-1]
-        turns.append(CustomerTurn(text=text, score=scored.score, signals=tuple(scored.signal_names),
-                                  repeats_earlier=repeats))
+        if inbound.payload.get("button_payload") or _PLAIN_ANSWER.match(text):
+            # A quick reply or a bare "no" answers the bot's question; it says nothing about feelings
+            # (the text model reads a lone "No" as disapproval). Whether the answer helped is a bot event.
+            score, signals, repeats = 0.0, [], False
+        else:
+            scored = self.scorer.score(text)
+            score, signals = scored.score, scored.signal_names
+            window = [t for t in earlier if len(t.split()) >= 4][-10:]
+            repeats = bool(window) and self.scorer.repeats(window + [text])[-1]
+        turns.append(CustomerTurn(text=text, score=score, signals=tuple(signals), repeats_earlier=repeats))
         customer = meta.get("customer") or {}
         profile = CustomerProfile(tier=customer.get("tier"), at_risk=bool(customer.get("at_risk")))
         decision = trajectory(turns, self.escalation, profile)[-1]
-        self.handoffs.save_turn(inbound.id, conversation_id, score=scored.score, signals=scored.signal_names,
+        if decision.escalate and set(decision.reason_names) == {ASKED_FOR_PERSON} and _CALLBACK.search(text):
+            # "Can someone call me back?" asks for exactly what the bot's callback form books.
+            decision = replace(decision, escalate=False, reasons=())
+        self.handoffs.save_turn(inbound.id, conversation_id, score=score, signals=signals,
                                 level=decision.level, repeats=repeats)
         return decision
 

@@ -328,3 +328,27 @@ def test_agent_api_rejects_bad_input_clearly(live, rasa):
     assert receive(agent_ws, lambda f: f["type"] == "message")["message"]["text"] == "are you there?"
     ws.close()
     agent_ws.close()
+
+
+def post(client, conversation, text, payload=None):
+    body = {"text": text, **({"payload": payload} if payload else {})}
+    response = client.post(f"/api/conversations/{conversation}/messages", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["messages"]
+
+
+def test_answers_callbacks_and_retries_are_not_mistaken_for_frustration(client, conversation, rasa):
+    # A bare "No" reads as disapproval to the text model, but here it answers the bot's question.
+    assert [m["type"] for m in post(client, conversation, "No")] == ["bot"]
+    assert rasa.events.get(conversation) is None  # the tone stayed calm
+    # A call back is what the bot's callback form books: no live handoff.
+    assert [m["type"] for m in post(client, conversation, "Can someone call me back please?")] == ["bot"]
+    # The bot was down for the first try; asking again afterwards is a retry, not a repeat.
+    rasa.mode = "error500"
+    post(client, conversation, "where is the parcel for my order A1042")
+    rasa.mode = "normal"
+    again = post(client, conversation, "where is the parcel for my order A1042")
+    assert [m["type"] for m in again] == ["bot"] and again[0]["text"].startswith("You said")
+    # The same request once more, after a real answer, is asked again: a person takes over.
+    third = post(client, conversation, "where is the parcel for my order A1042?")
+    assert [m["type"] for m in third] == ["system"] and third[0]["event"] == "offline"  # nobody online
