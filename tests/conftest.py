@@ -55,6 +55,33 @@ def phone(browser):
     context.close()
 
 
+POSTGRES_ADMIN = os.environ.get("CAREBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub_db_url(request, tmp_path):
+    """A fresh hub database: an SQLite file, then a new database on the machine's real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hub.db'}"
+        return
+    if os.environ.get("CAREBOT_SKIP_POSTGRES") == "1":
+        pytest.skip("CAREBOT_SKIP_POSTGRES=1")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"carebot_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ messages through the same registry.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import defaultdict
 from typing import Any, Protocol
@@ -16,6 +17,26 @@ log = logging.getLogger(__name__)
 class Connection(Protocol):
     async def send(self, frame: dict[str, Any]) -> bool:
         """Send one JSON frame; False when the peer is gone."""
+
+
+class SocketPeer:
+    """One open websocket that frames are pushed to (a customer's tab or an agent's console)."""
+
+    def __init__(self, websocket: Any) -> None:
+        self.ws = websocket
+        self._open = True
+        self._send_lock = asyncio.Lock()
+
+    async def send(self, frame: dict[str, Any]) -> bool:
+        if not self._open:
+            return False
+        async with self._send_lock:
+            try:
+                await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
+            except Exception:  # noqa: BLE001 - the peer went away
+                self._open = False
+                return False
+        return True
 
 
 class Connections:

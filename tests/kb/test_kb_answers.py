@@ -5,16 +5,13 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.kb.answers import AnswerLog
 from bot.settings import PROJECT_ROOT
 
-POSTGRES_ADMIN = os.environ.get("CAREBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 @dataclass
@@ -29,23 +26,9 @@ HITS = [FakeHit("returns/non-returnable-items", "Items we can't take back", "htt
         FakeHit("returns/return-policy", "Return policy", "https://x.example/b", 0.64)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hub.db'}"
-        return
-    if os.environ.get("CAREBOT_SKIP_POSTGRES") == "1":
-        pytest.skip("CAREBOT_SKIP_POSTGRES=1")
-    name = f"carebot_kb_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+@pytest.fixture
+def url(hub_db_url):
+    return hub_db_url
 
 
 def test_record_feedback_and_helpfulness(url):

@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from bot.hub.connections import SocketPeer
 from bot.hub.routes.agent import COOKIE, session_agent
 from bot.hub.services import get_hub
 
@@ -23,24 +23,6 @@ MAX_FRAME_CHARS = 10_000
 NOT_LOGGED_IN = 4401
 
 
-class AgentSocket:
-    def __init__(self, websocket: WebSocket) -> None:
-        self.ws = websocket
-        self._open = True
-        self._lock = asyncio.Lock()
-
-    async def send(self, frame: dict[str, Any]) -> bool:
-        if not self._open:
-            return False
-        async with self._lock:
-            try:
-                await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
-            except Exception:  # noqa: BLE001 - the console went away
-                self._open = False
-                return False
-        return True
-
-
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
     hub = get_hub(websocket)
@@ -49,7 +31,7 @@ async def agent_socket(websocket: WebSocket) -> None:
         await websocket.close(code=NOT_LOGGED_IN, reason="not logged in")
         return
     await websocket.accept()
-    socket = AgentSocket(websocket)
+    socket = SocketPeer(websocket)
     came_online = agent.id not in hub.agents.online_ids()
     hub.agents.add(agent, socket)
     log.info("agent console connected", extra={"event": "agent_online", "agent_id": agent.id})

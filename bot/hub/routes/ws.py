@@ -32,6 +32,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from bot.hub.connections import SocketPeer
 from bot.hub.messages import bot_frame, to_wire
 from bot.hub.router import Accepted, InvalidInput
 from bot.hub.services import Hub, get_hub
@@ -44,28 +45,14 @@ MAX_FRAME_CHARS = 1_000_000
 HISTORY_LIMIT = 200
 
 
-class CustomerSocket:
+class CustomerSocket(SocketPeer):
     """One customer websocket connection."""
 
     def __init__(self, websocket: WebSocket, hub: Hub) -> None:
-        self.ws = websocket
+        super().__init__(websocket)
         self.hub = hub
         self.conversation_id: str | None = None
-        self._open = True
-        self._send_lock = asyncio.Lock()
         self._queue: asyncio.Queue[Accepted | None] = asyncio.Queue()
-
-    # -- sending ---------------------------------------------------------------------------
-    async def send(self, frame: dict[str, Any]) -> bool:
-        if not self._open:
-            return False
-        async with self._send_lock:
-            try:
-                await self.ws.send_text(json.dumps(frame, ensure_ascii=False))
-            except Exception:  # noqa: BLE001 - the peer went away
-                self._open = False
-                return False
-        return True
 
     async def error(self, code: str, message: str, *, client_id: Any = None) -> None:
         log.warning("websocket frame rejected", extra={"event": "ws_error", "error_code": code,
