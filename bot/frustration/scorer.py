@@ -14,6 +14,8 @@ signal moves an uncertain message further than a confident one.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -27,6 +29,7 @@ from bot.frustration.signals import Signal, find_signals, log_odds_boost
 FRUSTRATED_AT = 0.5
 # Customer messages shorter than this (in words) are never "the same request again" ("ok", "thanks").
 _MIN_WORDS_FOR_REPEAT = 4
+_VECTOR_CACHE = 4096  # texts; about 6 MB of embeddings
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ class FrustrationScorer:
         self._model = model
         self.config = config or EscalationConfig()
         self._embed = embed
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> embedding, least recently used first
+        self._vectors_lock = threading.Lock()
 
     @property
     def model(self):
@@ -153,7 +158,22 @@ class FrustrationScorer:
 
             encoder = load_encoder()
             self._embed = lambda batch: encode(encoder, batch)
-        return self._embed(texts)
+        # A conversation compares each new message with the earlier ones, turn after turn: embed each text once.
+        # The hub scores conversations in worker threads, hence the lock around the cache.
+        with self._vectors_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        fresh = dict(zip(missing, self._embed(missing))) if missing else {}
+        with self._vectors_lock:
+            self._vectors.update(fresh)
+            found = [self._vectors.get(t) for t in texts]
+            for text in texts:
+                if text in self._vectors:
+                    self._vectors.move_to_end(text)
+            while len(self._vectors) > _VECTOR_CACHE:
+                self._vectors.popitem(last=False)
+        if not texts:
+            return self._embed([])
+        return np.stack([vector if vector is not None else fresh[text] for text, vector in zip(texts, found)])
 
     def score_many(self, texts: Sequence[str]) -> list[MessageScore]:
         texts = [t if isinstance(t, str) else "" for t in texts]
