@@ -255,6 +255,12 @@ def test_login_errors_and_throttling(live):
     assert ok.get("/api/agent/me").status_code == 401
     with pytest.raises(Exception):
         connect(live.ws_url + "/ws/agent", open_timeout=5).recv(timeout=5)
+    again = login(live, "sam")
+    cookie = "; ".join(f"{k}={v}" for k, v in again.cookies.items())
+    with pytest.raises(Exception):  # another site's page cannot use the agent's cookie
+        connect(live.ws_url + "/ws/agent", additional_headers={"Cookie": cookie}, origin="https://evil.example",
+                open_timeout=5).recv(timeout=5)
+    agent_socket(live, again).close()  # the same cookie from the hub's own origin works
 
 
 def test_outside_business_hours_the_customer_is_told_when_someone_will_answer(tmp_path, rasa, settings, directory):

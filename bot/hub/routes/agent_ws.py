@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -21,11 +22,17 @@ router = APIRouter()
 
 MAX_FRAME_CHARS = 10_000
 NOT_LOGGED_IN = 4401
+FOREIGN_ORIGIN = 4403
 
 
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
     hub = get_hub(websocket)
+    origin = websocket.headers.get("origin")
+    if origin and urlsplit(origin).netloc != websocket.headers.get("host"):
+        # Another site's page cannot open an agent's console socket with the agent's cookie.
+        await websocket.close(code=FOREIGN_ORIGIN, reason="foreign origin")
+        return
     agent = await session_agent(hub, websocket.cookies.get(COOKIE))
     if agent is None:
         await websocket.close(code=NOT_LOGGED_IN, reason="not logged in")
