@@ -109,7 +109,7 @@ class HandoffService:
             return self._kb
 
     # -- bot turns: frustration, tone, escalation --------------------------------------------------
-    def _policy_turns(self, conversation_id: str, meta: dict[str, Any]) -> tuple[list, list[StoredMessage]]:
+    def _policy_turns(self, conversation_id: str, meta: dict[str, Any]) -> tuple[list, list[str]]:
         """The policy's view of the conversation since the last handoff ended (a fresh start after one)."""
         start = int(meta.get("policy_from") or 0)
         # Messages the bot could not answer (it was down, or they were empty / too long: the hub replied
@@ -263,8 +263,9 @@ class HandoffService:
 
     def _escalate(self, conversation_id: str, reasons: list[dict[str, Any]], frustration: float,
                   level: str) -> list[OutboundDraft]:
-        if self.handoffs.open_for(conversation_id) is not None:
-            return []
+        if self.handoffs.open_for(conversation_id) is not None or \
+                self.handoffs.latest_for(conversation_id, (OFFLINE,)) is not None:
+            return []  # already waiting for a person, or the ticket / call-back offer is still open
         meta = self.handoffs.meta(conversation_id)
         start = int(meta.get("policy_from") or 0)
         intents = [t.intent for t in self.handoffs.turns(conversation_id) if t.message_id > start]
@@ -303,6 +304,7 @@ class HandoffService:
     async def hub_choice(self, conversation_id: str, payload: str) -> list[OutboundDraft]:
         """The customer's answer to the offline offer: open a ticket, or keep chatting with the bot."""
         handoff = await self._db(self.handoffs.latest_for, conversation_id, (OFFLINE,))
+        await self._restart_policy(conversation_id)  # the customer chose; earlier frustration is answered
         if payload == texts.OPEN_TICKET and handoff is not None:
             try:
                 await self._db(self.handoffs.transition, handoff.id, expect=(OFFLINE,), kind="ticket", status=QUEUED,
@@ -326,6 +328,7 @@ class HandoffService:
     async def callback_chosen(self, conversation_id: str) -> None:
         handoff = await self._db(self.handoffs.latest_for, conversation_id, (OFFLINE,))
         if handoff is not None:
+            await self._restart_policy(conversation_id)
             try:
                 await self._db(self.handoffs.transition, handoff.id, expect=(OFFLINE,), kind="callback",
                                status=CALLBACK, ended_at=self.clock())
@@ -506,10 +509,14 @@ class HandoffService:
                                                  disposition=disposition))
         except HandoffConflict:
             raise HandoffError(409, "not_active", "This conversation changed meanwhile; reload it.") from None
-        last = await self._db(self.store.history, handoff.conversation_id, limit=1)
-        await self._db(self.handoffs.set_meta, handoff.conversation_id, policy_from=last[-1].id if last else 0,
-                       level="calm")
+        await self._restart_policy(handoff.conversation_id)
         return handoff
+
+    async def _restart_policy(self, conversation_id: str) -> None:
+        """The escalation policy starts afresh after a handoff ends or a ticket / call-back choice."""
+        last = await self._db(self.store.history, conversation_id, limit=1)
+        # level None: the next message sets the bot's tone again, whatever Rasa's slot holds now.
+        await self._db(self.handoffs.set_meta, conversation_id, policy_from=last[-1].id if last else 0, level=None)
 
     async def hand_back(self, agent: Any, handoff_id: int, note: Any = None) -> tuple[Handoff, list[StoredMessage]]:
         note = note.strip()[:500] if isinstance(note, str) and note.strip() else None

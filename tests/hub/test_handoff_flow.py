@@ -280,6 +280,8 @@ def test_outside_business_hours_the_customer_is_told_when_someone_will_answer(tm
         offline = receive(ws, lambda f: f["type"] == "system")
         assert offline["event"] == "offline" and "offline right now" in offline["text"]
         assert "9:00 AM" in offline["text"]
+        say(ws, ANGRY_FOR_A_PERSON + "!", "c1b")  # the offer stands: not made again, the bot answers
+        assert receive(ws, lambda f: f["type"] in ("bot", "system"))["type"] == "bot"
         say(ws, "Keep chatting", "c2", payload="/handoff_cancel")
         assert receive(ws, lambda f: f["type"] == "system")["event"] == "cancelled"
         assert alex.get("/api/agent/queue").json()["queued"] == []
