@@ -49,8 +49,8 @@ def _customer_messages(messages: Sequence[StoredMessage]) -> list[StoredMessage]
 
 
 def summarize(messages: Sequence[StoredMessage], turns: Sequence[Turn], kb: Sequence[dict[str, Any]],
-              reasons: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """{"wants", "tried", "open"}: one line each."""
+              reasons: Sequence[dict[str, Any]], handoff_id: int | None = None) -> dict[str, str]:
+    """{"wants", "tried", "open"}: one line each. Agents of handoffs other than ``handoff_id`` count as tried."""
     by_id = {m.id: m for m in messages}
     customer = _customer_messages(messages)
     topics = topic_intents(t.intent for t in turns)
@@ -79,7 +79,8 @@ def summarize(messages: Sequence[StoredMessage], turns: Sequence[Turn], kb: Sequ
     answered = [intent_label(i) for i in dict.fromkeys(topics)]
     if answered and not tried:
         tried.append("bot answered: " + ", ".join(answered[:3]))
-    agents = sorted({(m.payload.get("agent") or {}).get("name", "an agent") for m in messages if m.sender == AGENT})
+    agents = sorted({(m.payload.get("agent") or {}).get("name", "an agent") for m in messages
+                     if m.sender == AGENT and m.payload.get("handoff_id") != handoff_id})
     if agents:
         tried.append("already talked to " + ", ".join(agents))
 
@@ -125,10 +126,10 @@ def kb_rows(kb: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build_context(*, messages: Sequence[StoredMessage], turns: Sequence[Turn], reasons: Sequence[dict[str, Any]],
                   kb: Sequence[dict[str, Any]], slots: dict[str, Any] | None,
-                  customer: dict[str, Any] | None, text_limit: int = 4000) -> dict[str, Any]:
+                  customer: dict[str, Any] | None, text_limit: int = 4000, handoff_id: int | None = None) -> dict[str, Any]:
     return {
         "reasons": list(reasons),
-        "summary": summarize(messages, turns, kb, reasons),
+        "summary": summarize(messages, turns, kb, reasons, handoff_id),
         "transcript": [to_wire(m, text_limit=text_limit) for m in messages],
         "nlu": nlu_rows(messages, turns),
         "slots": visible_slots(slots),

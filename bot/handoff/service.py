@@ -578,7 +578,7 @@ class HandoffService:
             "customer": ({"name": handoff.customer.get("name"), "tier": handoff.customer.get("tier"),
                           "at_risk": bool(handoff.customer.get("at_risk"))} if handoff.customer else None),
             "frustration": round(handoff.frustration, 3), "level": handoff.level, "channel": handoff.channel,
-            "ticket": handoff.ticket, "summary": summarize(history, turns, kb, handoff.reasons),
+            "ticket": handoff.ticket, "summary": summarize(history, turns, kb, handoff.reasons, handoff.id),
             "last_message": {"text": quote(last.text), "at": last.created_at.isoformat()} if last else None,
             "disposition": handoff.disposition,
         }
@@ -623,7 +623,8 @@ class HandoffService:
         turns = self.handoffs.turns(handoff.conversation_id)
         kb = self.answers.for_conversation(handoff.conversation_id) if self.answers is not None else []
         context = build_context(messages=history, turns=turns, reasons=handoff.reasons, kb=kb, slots=slots,
-                                customer=self._customer_profile(handoff), text_limit=self.text_limit)
+                                customer=self._customer_profile(handoff), text_limit=self.text_limit,
+                                handoff_id=handoff.id)
         context["events"] = self.handoffs.events(handoff.id)
         return context
 

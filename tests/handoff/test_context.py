@@ -60,6 +60,13 @@ def test_context_package_has_everything_an_agent_reads_before_accepting():
     assert context["reasons"] == REASONS
 
 
+def test_agents_of_earlier_handoffs_count_as_tried_but_not_the_current_one():
+    earlier = message(6, "agent", "I've refunded it.", agent={"name": "Sam Patel"}, handoff_id=1)
+    current = message(7, "agent", "Hi, I'm Alex.", agent={"name": "Alex Kim"}, handoff_id=2)
+    summary = summarize(MESSAGES + [earlier, current], TURNS, KB, REASONS, handoff_id=2)
+    assert "already talked to Sam Patel" in summary["tried"] and "Alex" not in summary["tried"]
+
+
 def test_summary_of_an_empty_conversation_is_honest():
     summary = summarize([], [], [], [])
     assert summary == {"wants": "Not said yet.", "tried": "nothing yet", "open": "Nothing asked yet."}
