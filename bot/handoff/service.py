@@ -262,39 +262,48 @@ class HandoffService:
         return place, expected_wait_s(place, loads if loads is not None else self.agent_loads(), handoff.skill, handle_s)
 
     def _escalate(self, conversation_id: str, reasons: list[dict[str, Any]], frustration: float,
-                  level: str) -> list[OutboundDraft]:
-        if self.handoffs.open_for(conversation_id) is not None or \
-                self.handoffs.latest_for(conversation_id, (OFFLINE,)) is not None:
-            return []  # already waiting for a person, or the ticket / call-back offer is still open
-        meta = self.handoffs.meta(conversation_id)
-        start = int(meta.get("policy_from") or 0)
-        intents = [t.intent for t in self.handoffs.turns(conversation_id) if t.message_id > start]
-        skill = skill_for(intents)
+                  level: str, explicit: bool) -> list[OutboundDraft]:
         now = self.clock()
         open_now = self.client is None or not self.client.business_hours or self.client.is_open(now)
+        waiting = self.handoffs.open_for(conversation_id)
+        offered = self.handoffs.latest_for(conversation_id, (OFFLINE,))
+        if waiting is not None or offered is not None:
+            # Already waiting for a person, or the ticket / call-back offer stands: nothing new to open.
+            # Asked again in so many words, the customer is reminded rather than answered by the bot.
+            if not explicit:
+                return []
+            if waiting is not None and waiting.ticket:
+                return [system(texts.ticket_pending(texts.ticket_reference(waiting.id)), "ticket",
+                               handoff_id=waiting.id)]
+            return [self._offline_offer(offered, open_now, now)] if offered is not None else []
+        meta = self.handoffs.meta(conversation_id)
+        start = int(meta.get("policy_from") or 0)
+        skill = skill_for(t.intent for t in self.handoffs.turns(conversation_id) if t.message_id > start)
         loads = self.agent_loads()
-        able = [a for a in loads if a.online and a.can_take(skill)]
-        if open_now and able:
-            handoff = self.handoffs.create(conversation_id, status=QUEUED, skill=skill, reasons=reasons,
-                                           frustration=frustration, level=level, customer=meta.get("customer"))
-            place, wait = self._queue_place(handoff, loads)
-            text = texts.queued(place, wait)
-            return [system(text, "queued", queue={"position": place, "wait_s": wait}, handoff_id=handoff.id)]
-        handoff = self.handoffs.create(conversation_id, status=OFFLINE, skill=skill, reasons=reasons,
+        status = QUEUED if open_now and any(a.online and a.can_take(skill) for a in loads) else OFFLINE
+        handoff = self.handoffs.create(conversation_id, status=status, skill=skill, reasons=reasons,
                                        frustration=frustration, level=level, customer=meta.get("customer"))
+        if status == OFFLINE:
+            return [self._offline_offer(handoff, open_now, now)]
+        place, wait = self._queue_place(handoff, loads)
+        return [system(texts.queued(place, wait), "queued", queue={"position": place, "wait_s": wait},
+                       handoff_id=handoff.id)]
+
+    def _offline_offer(self, handoff: Handoff, open_now: bool, now: datetime) -> OutboundDraft:
         next_open = None
         if self.client is not None and self.client.business_hours and not open_now:
             next_open = self.client.next_opening(now)
         buttons = [{"title": "Open a ticket", "payload": texts.OPEN_TICKET},
                    {"title": "Call me back", "payload": texts.CALLBACK},
                    {"title": "Keep chatting with the assistant", "payload": texts.KEEP_BOT}]
-        return [system(texts.offline(next_open, open_now), "offline", handoff_id=handoff.id, buttons=buttons,
-                       next_open=next_open.isoformat() if next_open else None)]
+        return system(texts.offline(next_open, open_now), "offline", handoff_id=handoff.id, buttons=buttons,
+                      next_open=next_open.isoformat() if next_open else None)
 
     async def escalate(self, conversation_id: str, reasons: list[dict[str, Any]], *, frustration: float = 0.0,
                        level: str = "calm") -> list[OutboundDraft]:
         """Open a handoff (queued, or offline with a ticket / callback offered); the hub's reply to the customer."""
-        drafts = await self._db(self._escalate, conversation_id, reasons, frustration, level)
+        explicit = any(r.get("name") == ASKED_FOR_PERSON for r in reasons)
+        drafts = await self._db(self._escalate, conversation_id, reasons, frustration, level, explicit)
         if drafts:
             log.info("handoff opened", extra={"event": "handoff_opened", "conversation_id": conversation_id,
                                               "reasons": [r.get("name") for r in reasons],

@@ -74,6 +74,11 @@ def ticket_opened(reference: str, next_open: datetime | None) -> str:
             f"{when}. Meanwhile I'm still here if you need anything else.")
 
 
+def ticket_pending(reference: str) -> str:
+    return (f"Your ticket {reference} is open with our whole conversation attached; our team will reply here as "
+            "soon as they're back. Meanwhile I'm happy to help with anything else.")
+
+
 def keep_bot() -> str:
     return "No problem, I'm still here. What can I help you with?"
 

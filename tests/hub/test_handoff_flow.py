@@ -183,6 +183,10 @@ def test_nobody_online_offers_a_ticket_that_agents_see_later(live, rasa):
 
     say(ws, "where is my order A1042", "c4")  # the bot keeps helping meanwhile
     assert receive(ws, lambda f: f["type"] == "bot")["text"] == "You said: where is my order A1042"
+    say(ws, "options", "c5")
+    receive(ws, lambda f: f["type"] == "bot")
+    say(ws, "More help", "c6", payload="/request_human")  # asking again: the ticket is pointed to, not doubled
+    assert "is open" in receive(ws, lambda f: f["type"] == "system" and f["event"] == "ticket")["text"]
 
     alex = login(live, "alex")
     [ticket_handoff] = alex.get("/api/agent/queue").json()["queued"]
@@ -280,8 +284,10 @@ def test_outside_business_hours_the_customer_is_told_when_someone_will_answer(tm
         offline = receive(ws, lambda f: f["type"] == "system")
         assert offline["event"] == "offline" and "offline right now" in offline["text"]
         assert "9:00 AM" in offline["text"]
-        say(ws, ANGRY_FOR_A_PERSON + "!", "c1b")  # the offer stands: not made again, the bot answers
+        say(ws, "This is so frustrating!!! Why is nothing working", "c1b")  # the offer stands: the bot answers
         assert receive(ws, lambda f: f["type"] in ("bot", "system"))["type"] == "bot"
+        say(ws, "let me talk to a human", "c1c")  # asked again in so many words: the offer is repeated
+        assert receive(ws, lambda f: f["type"] in ("bot", "system"))["event"] == "offline"
         say(ws, "Keep chatting", "c2", payload="/handoff_cancel")
         assert receive(ws, lambda f: f["type"] == "system")["event"] == "cancelled"
         assert alex.get("/api/agent/queue").json()["queued"] == []
