@@ -64,6 +64,15 @@ class HandoffError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _reading(parsed: dict[str, Any]) -> tuple[str | None, float | None, list[dict[str, Any]]]:
+    """Intent, its confidence and the entities from a Rasa parse result."""
+    intent = parsed.get("intent") or {}
+    entities = [{"entity": e.get("entity"), "value": e.get("value"),
+                 "confidence": e.get("confidence_entity", e.get("confidence"))}
+                for e in parsed.get("entities") or [] if isinstance(e, dict)]
+    return intent.get("name"), intent.get("confidence"), entities
+
+
 def agent_card(agent: Any) -> dict[str, Any]:
     return {"id": agent.id, "name": agent.name, "initials": agent.initials}
 
@@ -191,12 +200,7 @@ class HandoffService:
             log.warning("could not read the bot's tracker", extra={"event": "tracker_failed",
                                                                    "conversation_id": conversation_id, "error": str(exc)})
             return
-        latest = tracker.get("latest_message") or {}
-        intent = (latest.get("intent") or {}).get("name")
-        confidence = (latest.get("intent") or {}).get("confidence")
-        entities = [{"entity": e.get("entity"), "value": e.get("value"),
-                     "confidence": e.get("confidence_entity", e.get("confidence"))}
-                    for e in latest.get("entities") or [] if isinstance(e, dict)]
+        intent, confidence, entities = _reading(tracker.get("latest_message") or {})
         slots = tracker.get("slots") or {}
         events = []
         if intent == "nlu_fallback" or slots.get("kb_outcome") == "no_answer":
@@ -208,6 +212,18 @@ class HandoffService:
         customer_id = slots.get("verified_customer_id")
         if customer_id:
             await self._db(self._remember_customer, conversation_id, str(customer_id))
+
+    async def read_unanswered(self, inbound: StoredMessage) -> None:
+        """NLU's reading of a message the hub answers itself (an escalation), for routing and the context."""
+        try:
+            parsed = await self.rasa.parse(inbound.text or "")
+        except RasaFailure as exc:
+            log.warning("could not parse the escalating message", extra={
+                "event": "parse_failed", "conversation_id": inbound.conversation_id, "error": str(exc)})
+            return
+        intent, confidence, entities = _reading(parsed)
+        await self._db(self.handoffs.save_turn, inbound.id, inbound.conversation_id, intent=intent,
+                       confidence=None if confidence is None else float(confidence), entities=entities)
 
     def _kb_denied_since(self, conversation_id: str, since: datetime) -> bool:
         for answer in self.answers.for_conversation(conversation_id):

@@ -100,6 +100,13 @@ class RasaClient:
         """Append events (slots, bot utterances) to the tracker, e.g. what a human agent said."""
         await self._call("POST", f"/conversations/{quote(sender, safe='')}/tracker/events?include_events=NONE", events)
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """What the NLU makes of a text (intent, entities), without touching any conversation."""
+        data = await self._call("POST", "/model/parse", {"text": text})
+        if not isinstance(data, dict):
+            raise RasaError("Rasa's parse answer is not a JSON object")
+        return data
+
     async def trigger_intent(self, sender: str, intent: str, entities: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run the bot as if the customer had said ``intent``; returns the bot's messages."""
         data = await self._call("POST", f"/conversations/{quote(sender, safe='')}/trigger_intent?include_events=NONE",

@@ -205,6 +205,7 @@ class Router:
             if handoffs is not None and self.will_ask_bot(inbound):
                 decision = await handoffs.assess(inbound)
                 if decision.escalate:
+                    await handoffs.read_unanswered(inbound)  # the bot won't see it: route by what it asks
                     drafts = await handoffs.escalate(conversation_id, [r.to_dict() for r in decision.reasons],
                                                      frustration=decision.score, level=decision.level)
                     if drafts:

@@ -113,6 +113,12 @@ class RasaStub:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                if self.path == "/model/parse":
+                    text = json.loads(raw.decode("utf-8"))["text"]
+                    intent = "double_charge" if "charged" in text.lower() else "request_human"
+                    body = {"text": text, "intent": {"name": intent, "confidence": 0.88}, "entities": []}
+                    self._send(200, json.dumps(body).encode("utf-8"))
+                    return
                 if self.path.startswith("/conversations/"):
                     sender, rest = self.path.split("/")[2], self.path.split("?")[0]
                     if stub.mode == "error500":

@@ -366,3 +366,18 @@ def test_answers_callbacks_and_retries_are_not_mistaken_for_frustration(client, 
     # The same request once more, after a real answer, is asked again: a person takes over.
     third = post(client, conversation, "where is the parcel for my order A1042?")
     assert [m["type"] for m in third] == ["system"] and third[0]["event"] == "offline"  # nobody online
+
+
+def test_an_escalating_first_message_is_routed_by_what_it_asks(live, rasa):
+    alex = login(live, "alex")
+    alex_ws = agent_socket(live, alex)
+    ws, _ = customer(live)
+    say(ws, "I was CHARGED TWICE this month!!! Get me a human NOW", "c1")
+    assert receive(ws, lambda f: f["type"] == "system")["event"] == "queued"
+    assert rasa.messages == []  # the bot never saw it; NLU read it for routing
+    [handoff] = alex.get("/api/agent/queue").json()["queued"]
+    assert handoff["skill"] == "billing"
+    context = alex.get(f"/api/agent/handoffs/{handoff['id']}").json()["context"]
+    assert [(row["intent"], row["confidence"]) for row in context["nlu"]] == [("double_charge", 0.88)]
+    ws.close()
+    alex_ws.close()
