@@ -26,33 +26,32 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+def _page(browser, **context_options):
+    context = browser.new_context(**context_options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+@pytest.fixture
+def page(browser):
+    yield from _page(browser, **DESKTOP)
 
 
 @pytest.fixture
 def customer(browser):
     """A second desktop browser, for the customer, when ``page`` is the agent's."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    yield from _page(browser, **DESKTOP)
 
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    yield from _page(browser, viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                     has_touch=True)
 
 
 POSTGRES_ADMIN = os.environ.get("CAREBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

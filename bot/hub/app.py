@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 import anyio
 from fastapi import FastAPI
@@ -31,8 +31,7 @@ log = logging.getLogger(__name__)
 WIDGET_DIR = PROJECT_ROOT / "widget"
 
 
-def create_app(settings: Settings | None = None, *, widget_dir: Path | None = None, scorer: Any = None) -> FastAPI:
-    """``scorer``: a frustration scorer to use instead of loading the shipped model (tests)."""
+def create_app(settings: Settings | None = None, *, widget_dir: Path | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -49,7 +48,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             store=store, handoffs=HandoffStore(store), rasa=rasa, customers=connections, agents=agents,
             directory=directory, answers=answers, escalation=load_escalation_config(settings.client_file),
             config=load_handoff_config(settings.client_file), client=load_client_profile(settings.client_file),
-            crm_url=settings.crm_url, kb_index=settings.kb_index, scorer=scorer,
+            crm_url=settings.crm_url, kb_index=settings.kb_index,
             text_limit=settings.max_message_chars,
         )
         await anyio.to_thread.run_sync(router.handoffs.warm_up)
