@@ -33,3 +33,56 @@ def hub(tmp_path, rasa) -> Iterator[LiveHub]:
     server.stop()
 
 
+
+
+# ---------------------------------------------------------------- a scripted hub for the widget's own tests
+# The demo page and widget files come from the live hub; the websocket is answered by FakeHubSocket in the
+# test, so a test can send the widget any frame (hostile ones included) and see every frame it sends.
+import json  # noqa: E402
+import re  # noqa: E402
+
+WS_PATH = re.compile(r"/ws$")
+
+
+class FakeHubSocket:
+    """Answers hello with welcome and messages with ack; records what the widget sent."""
+
+    def __init__(self) -> None:
+        self.sockets: list = []
+        self.received: list[dict] = []
+        self.history: list[dict] = []
+        self.token = "signed-token-1"
+        self.next_id = 100
+        self.ack = True
+
+    def route(self, ws) -> None:
+        self.sockets.append(ws)
+
+        def on_message(raw) -> None:
+            frame = json.loads(raw)
+            self.received.append(frame)
+            if frame.get("type") == "hello":
+                ws.send(json.dumps({"type": "welcome", "conversation_id": "c-1", "token": self.token,
+                                    "resumed": bool(frame.get("token")), "history": self.history}))
+            elif frame.get("type") == "message" and self.ack:
+                self.next_id += 1
+                ws.send(json.dumps({"type": "ack", "id": frame["id"], "message_id": self.next_id,
+                                    "duplicate": False}))
+            elif frame.get("type") == "ping":
+                ws.send(json.dumps({"type": "pong"}))
+
+        ws.on_message(on_message)
+
+    def push(self, frame: dict) -> None:
+        """A frame from the hub to the widget, on the latest connection."""
+        self.sockets[-1].send(json.dumps(frame))
+
+    def sent(self, kind: str) -> list[dict]:
+        return [frame for frame in self.received if frame.get("type") == kind]
+
+
+@pytest.fixture
+def fake_hub(page) -> FakeHubSocket:
+    fake = FakeHubSocket()
+    page.route_web_socket(WS_PATH, fake.route)
+    return fake
