@@ -417,7 +417,12 @@
 
   function clearQuickReplies() {
     var groups = log.querySelectorAll(".cb-quick, .cb-survey");
-    for (var i = 0; i < groups.length; i++) groups[i].parentNode.removeChild(groups[i]);
+    var focused = root.activeElement;
+    for (var i = 0; i < groups.length; i++) {
+      // A keyboard user who picked a reply keeps their place: focus goes to the message box, not the page.
+      if (focused && groups[i].contains(focused)) input.focus();
+      groups[i].parentNode.removeChild(groups[i]);
+    }
   }
 
   function isButton(button) {
@@ -1096,8 +1101,8 @@
 
   launcher.addEventListener("click", function () { setOpen(!state.open); });
   closeButton.addEventListener("click", function () { setOpen(false); });
-  panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") {
+  container.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && state.open) {
       event.stopPropagation();
       setOpen(false);
     }
