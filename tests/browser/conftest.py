@@ -45,7 +45,9 @@ WS_PATH = re.compile(r"/ws$")
 
 
 class FakeHubSocket:
-    """Answers hello with welcome and messages with ack; records what the widget sent."""
+    """Answers hello with welcome (and the history) and messages with ack, storing each client id once, like
+    the hub; records every frame the widget sent. ``accept = False`` loses messages in transit (neither
+    stored nor acknowledged); ``ack = False`` stores them but loses the ack."""
 
     def __init__(self) -> None:
         self.sockets: list = []
@@ -53,6 +55,7 @@ class FakeHubSocket:
         self.history: list[dict] = []
         self.token = "signed-token-1"
         self.next_id = 100
+        self.accept = True
         self.ack = True
 
     def route(self, ws) -> None:
@@ -64,10 +67,16 @@ class FakeHubSocket:
             if frame.get("type") == "hello":
                 ws.send(json.dumps({"type": "welcome", "conversation_id": "c-1", "token": self.token,
                                     "resumed": bool(frame.get("token")), "history": self.history}))
-            elif frame.get("type") == "message" and self.ack:
-                self.next_id += 1
-                ws.send(json.dumps({"type": "ack", "id": frame["id"], "message_id": self.next_id,
-                                    "duplicate": False}))
+            elif frame.get("type") == "message" and self.accept:
+                stored = [m for m in self.history if m.get("client_id") == frame["id"]]
+                if not stored:
+                    self.next_id += 1
+                    self.history.append({"type": "customer", "id": self.next_id, "client_id": frame["id"],
+                                         "text": frame["text"], "created_at": "2025-01-01T10:00:00.000+00:00"})
+                if self.ack:
+                    message_id = stored[0]["id"] if stored else self.next_id
+                    ws.send(json.dumps({"type": "ack", "id": frame["id"], "message_id": message_id,
+                                        "duplicate": bool(stored)}))
             elif frame.get("type") == "ping":
                 ws.send(json.dumps({"type": "pong"}))
 
