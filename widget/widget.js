@@ -32,6 +32,7 @@
       footerBot: "Replies may come from an automated assistant.",
       footerAgent: "You're chatting with a person from our team.", agent: "Support agent",
       imageFrom: "Image from {brand}", cards: "Options", opensNewTab: "(opens in a new tab)",
+      newSession: "Your earlier chat could not be resumed, so this is a new conversation.",
       rating: "Your rating", ratingOf: "{n} out of {max}"
     },
     es: {
@@ -46,6 +47,7 @@
       footerBot: "Las respuestas pueden venir de un asistente automático.",
       footerAgent: "Estás hablando con una persona de nuestro equipo.", agent: "Agente de soporte",
       imageFrom: "Imagen de {brand}", cards: "Opciones", opensNewTab: "(se abre en una pestaña nueva)",
+      newSession: "No se pudo retomar tu chat anterior; esta es una conversación nueva.",
       rating: "Tu valoración", ratingOf: "{n} de {max}"
     },
     fr: {
@@ -60,6 +62,7 @@
       footerBot: "Les réponses peuvent venir d'un assistant automatique.",
       footerAgent: "Vous discutez avec une personne de notre équipe.", agent: "Conseiller",
       imageFrom: "Image de {brand}", cards: "Options", opensNewTab: "(s'ouvre dans un nouvel onglet)",
+      newSession: "Votre discussion précédente n'a pas pu être reprise : voici une nouvelle conversation.",
       rating: "Votre note", ratingOf: "{n} sur {max}"
     },
     de: {
@@ -74,6 +77,7 @@
       minutes: "~{n} Min.", footerBot: "Antworten können von einem automatischen Assistenten kommen.",
       footerAgent: "Sie chatten mit einer Person aus unserem Team.", agent: "Support-Mitarbeiter",
       imageFrom: "Bild von {brand}", cards: "Optionen", opensNewTab: "(öffnet in neuem Tab)",
+      newSession: "Ihr früherer Chat konnte nicht fortgesetzt werden; dies ist ein neues Gespräch.",
       rating: "Ihre Bewertung", ratingOf: "{n} von {max}"
     }
   };
@@ -394,7 +398,9 @@
     reconnectTimer: null,
     pingTimer: null,
     pongTimer: null,
-    outbox: [],          // [{id, text, payload}] not yet acknowledged, in order
+    outbox: [],          // [{id, text, payload, inFlight}] not yet acknowledged, in order
+    holdUntil: 0,        // the hub asked us to wait (rate_limited) until this time
+    retryTimer: null,
     rendered: {},        // server message id -> true (de-duplication)
     pendingNodes: {},    // client id -> row element
     unread: 0,
@@ -922,11 +928,14 @@
           storageSet("localStorage", TOKEN_KEY, frame.token);
         }
         if (!frame.resumed) { state.receipt = null; state.readSent = 0; }
+        state.outbox.forEach(function (entry) { entry.inFlight = false; });
         state.seenUpTo = 0;
         setStatus("online");
         renderHistory(Array.isArray(frame.history) ? frame.history : []);
-        state.outbox.forEach(function (entry) { transmit(messageFrame(entry)); });
+        // The stored token was expired or unknown: say why the earlier messages are gone.
+        if (typeof frame.session === "string" && frame.session && !frame.resumed) renderSystem(t("newSession"));
         markOutbox("sending", t("sending"));
+        flushOutbox();
         heartbeat();
         scheduleRead();
         break;
@@ -983,10 +992,31 @@
     applyReceipt();
   }
 
+  /** Sends, in order, every outbox message not already on its way (held while the hub asks us to slow down). */
+  function flushOutbox() {
+    if (Date.now() < state.holdUntil) return;
+    state.outbox.forEach(function (entry) {
+      if (!entry.inFlight && transmit(messageFrame(entry))) entry.inFlight = true;
+    });
+  }
+
+  function retryLater(seconds) {
+    state.holdUntil = Math.max(state.holdUntil, Date.now() + seconds * 1000);
+    clearTimeout(state.retryTimer);
+    state.retryTimer = setTimeout(flushOutbox, state.holdUntil - Date.now() + 50);
+  }
+
+  var RETRYABLE = { store_failed: 3, internal_error: 3, rate_limited: 1, hello_required: 0 };
+
   function handleError(frame) {
     if (window.console) console.warn("carebot:", frame.code, frame.message);
-    if (frame.id === undefined || frame.code === "store_failed" || frame.code === "hello_required" ||
-        frame.code === "internal_error") return; // kept in the outbox: sent again after the next welcome
+    if (frame.id === undefined) return;
+    if (RETRYABLE[frame.code] !== undefined) {
+      // Not stored: kept in the outbox and sent again (same id) after the wait the hub asked for.
+      state.outbox.forEach(function (entry) { if (entry.id === frame.id) entry.inFlight = false; });
+      retryLater(typeof frame.retry_after_s === "number" ? Math.min(frame.retry_after_s, 60) : RETRYABLE[frame.code]);
+      return;
+    }
     // The hub refused this message (e.g. too long); it will not be retried.
     state.outbox = state.outbox.filter(function (entry) { return entry.id !== frame.id; });
     var row = state.pendingNodes[frame.id];
@@ -1053,7 +1083,7 @@
     if (!(options && options.keepControls)) clearQuickReplies();
     state.pendingNodes[entry.id] = renderRow("customer", text, { pending: true });
     scrollToEnd();
-    if (!transmit(messageFrame(entry))) connect();
+    if (state.welcomed) flushOutbox(); else connect();
     return true;
   }
 

@@ -57,6 +57,7 @@ class FakeHubSocket:
         self.next_id = 100
         self.accept = True
         self.ack = True
+        self.refuse_next: list[dict] = []  # error frames answering the next messages instead of storing them
 
     def route(self, ws) -> None:
         self.sockets.append(ws)
@@ -67,6 +68,9 @@ class FakeHubSocket:
             if frame.get("type") == "hello":
                 ws.send(json.dumps({"type": "welcome", "conversation_id": "c-1", "token": self.token,
                                     "resumed": bool(frame.get("token")), "history": self.history}))
+            elif frame.get("type") == "message" and self.refuse_next:
+                ws.send(json.dumps({"type": "error", "id": frame["id"], "message": "refused",
+                                    **self.refuse_next.pop(0)}))
             elif frame.get("type") == "message" and self.accept:
                 stored = [m for m in self.history if m.get("client_id") == frame["id"]]
                 if not stored:

@@ -73,6 +73,27 @@ def test_history_with_the_lost_message_is_not_resent(page: Page, hub, fake_hub: 
     assert len(fake_hub.sent("message")) == 1
 
 
+def test_rate_limited_and_failed_messages_are_sent_again_in_order(page: Page, hub, fake_hub: FakeHubSocket):
+    open_widget(page, hub.url)
+    fake_hub.refuse_next = [{"code": "rate_limited", "retry_after_s": 0.6}]
+    say(page, "first")
+    say(page, "second")  # must not overtake "first" while the hub asks us to wait
+    expect(page.locator(".cb-row--customer .cb-meta").filter(has_text="Sent")).to_have_count(2, timeout=5000)
+    frames = fake_hub.sent("message")
+    assert [frame["text"] for frame in frames] == ["first", "first", "second"]
+    assert frames[0]["id"] == frames[1]["id"]
+    assert [m["text"] for m in fake_hub.history] == ["first", "second"]
+
+    fake_hub.refuse_next = [{"code": "store_failed"}]  # e.g. the database was down for a moment
+    say(page, "third")
+    expect(page.locator(".cb-row--customer .cb-meta").filter(has_text="Sent")).to_have_count(3, timeout=8000)
+    fake_hub.refuse_next = [{"code": "text_too_long"}]  # refused for good: not retried
+    say(page, "x" * 50)
+    expect(page.locator(".cb-row--customer .cb-meta").last).to_have_text("Not sent")
+    page.wait_for_timeout(1500)
+    assert [frame["text"] for frame in fake_hub.sent("message")].count("x" * 50) == 1
+
+
 def test_the_browser_going_offline_and_online(page: Page, hub, fake_hub: FakeHubSocket):
     open_widget(page, hub.url)
     page.context.set_offline(True)
