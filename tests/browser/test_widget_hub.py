@@ -1,0 +1,149 @@
+"""The widget against the real hub (uvicorn) and the stand-in Rasa: chat, quick reply, history after a
+reload from the signed session token, a second tab, a dropped network with exactly-once delivery,
+hostile bot replies, read receipts. Screenshots for docs/screenshots/widget-*.png."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from hub_stubs import XSS_IMG, XSS_SCRIPT
+
+pytestmark = pytest.mark.browser
+
+BRAND = "Larkspur & Co"
+TOKEN = "localStorage.getItem('carebot:token:' + location.origin)"
+
+
+def open_widget(page: Page, url: str | None = None) -> None:
+    if url:
+        page.goto(url + "/demo/")
+    if not page.get_by_role("dialog", name=f"Chat with {BRAND}").is_visible():
+        page.get_by_role("button", name=f"Chat with {BRAND}").click()
+    expect(page.locator(".cb-status-text")).to_have_text("Online")
+
+
+def say(page: Page, text: str) -> None:
+    box = page.get_by_role("textbox", name=f"Message {BRAND}")
+    box.fill(text)
+    box.press("Enter")
+
+
+def stored_customer_texts(hub) -> list[str]:
+    path = hub.settings.hub_db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        return [row[0] for row in db.execute("SELECT text FROM messages WHERE sender = 'customer' ORDER BY id")]
+
+
+def bot_bubbles(page: Page):
+    return page.locator(".cb-row--bot .cb-bubble")
+
+
+def test_chat_quick_reply_reload_and_second_tab(page: Page, hub, rasa, screenshots):
+    open_widget(page, hub.url)
+    say(page, "hello")
+    expect(bot_bubbles(page).nth(1)).to_contain_text("Hi there! What can I help you with today?")
+    chips = page.get_by_role("group", name="Suggested replies")
+    expect(chips.get_by_role("button")).to_have_count(3)
+    # The bot read the message (receipt from the hub): "Read" under it.
+    expect(page.locator(".cb-row--customer .cb-meta").last).to_contain_text("Read")
+    page.screenshot(path=str(screenshots / "widget-desktop.png"))
+
+    chips.get_by_role("button", name="Track my order").click()
+    expect(bot_bubbles(page).last).to_contain_text("Sure! What's your order number?")
+    assert rasa.messages == ["hello", "/order_status"]
+
+    token = page.evaluate(TOKEN)
+    assert token and len(token) >= 32  # a signed token, not a bare conversation id
+    assert page.evaluate("localStorage.getItem('carebot:conversation:' + location.origin)") is None
+
+    page.reload()
+    open_widget(page)
+    customer = page.locator(".cb-row--customer .cb-bubble")
+    expect(customer).to_have_count(2)
+    expect(customer.nth(0)).to_contain_text("hello")
+    expect(customer.nth(1)).to_contain_text("Track my order")
+    expect(bot_bubbles(page).last).to_contain_text("Sure! What's your order number?")
+    assert len(rasa.requests) == 2  # the reload resent nothing
+
+    # A new tab on the same site: same token, same conversation, and it sees what the first tab sends.
+    other = page.context.new_page()
+    open_widget(other, hub.url)
+    expect(other.locator(".cb-row--customer .cb-bubble")).to_have_count(2)
+    say(page, "A1042")
+    expect(other.locator(".cb-row--customer .cb-bubble").last).to_contain_text("A1042")
+    expect(other.locator(".cb-row--customer .cb-bubble")).to_have_count(3)
+    expect(other.locator(".cb-row--bot .cb-bubble").last).to_contain_text("You said: A1042")
+    expect(page.locator(".cb-row--bot .cb-bubble").last).to_contain_text("You said: A1042")
+    expect(page.locator(".cb-row--customer .cb-bubble")).to_have_count(3)
+    assert stored_customer_texts(hub) == ["hello", "Track my order", "A1042"]
+    other.close()
+
+
+def test_a_stale_token_starts_a_new_conversation(page: Page, hub):
+    page.add_init_script("localStorage.setItem('carebot:token:' + location.origin, 'not-a-real-token')")
+    open_widget(page, hub.url)
+    expect(page.locator(".cb-system").last).to_contain_text("could not be resumed")
+    token = page.evaluate(TOKEN)
+    assert token and token != "not-a-real-token"
+
+
+def test_network_drop_delivers_each_message_exactly_once(page: Page, hub, rasa):
+    open_widget(page, hub.url)
+    say(page, "hello")
+    expect(bot_bubbles(page).nth(1)).to_contain_text("Hi there!")
+
+    hub.stop()
+    expect(page.locator(".cb-status-text")).to_have_text("Reconnecting…")
+    expect(page.get_by_role("status").filter(has_text="Connection lost")).to_be_visible()
+    say(page, "are you still there?")
+    say(page, "my order is A1042")
+    expect(page.locator(".cb-row--customer .cb-meta").filter(has_text="Not sent — retrying")).to_have_count(2)
+
+    hub.start()
+    expect(page.locator(".cb-status-text")).to_have_text("Online", timeout=20_000)
+    expect(bot_bubbles(page).filter(has_text="You said: my order is A1042")).to_have_count(1, timeout=15_000)
+    expect(bot_bubbles(page).filter(has_text="You said: are you still there?")).to_have_count(1)
+    expect(page.locator(".cb-row--customer .cb-meta").filter(has_text="Not sent")).to_have_count(0)
+    expect(page.locator(".cb-row--customer")).to_have_count(3)
+    assert stored_customer_texts(hub) == ["hello", "are you still there?", "my order is A1042"]
+    assert rasa.messages == ["hello", "are you still there?", "my order is A1042"]
+
+    # And once more with the browser's own offline switch: the `online` event reconnects at once.
+    page.context.set_offline(True)
+    expect(page.get_by_role("status").filter(has_text="You're offline")).to_be_visible()
+    say(page, "back on wifi")
+    page.context.set_offline(False)
+    expect(bot_bubbles(page).filter(has_text="You said: back on wifi")).to_have_count(1, timeout=10_000)
+    page.reload()
+    open_widget(page)
+    expect(page.locator(".cb-row--customer")).to_have_count(4)
+    assert stored_customer_texts(hub).count("back on wifi") == 1
+
+
+def test_hostile_bot_replies_do_not_run(page: Page, hub):
+    page.add_init_script("window.__xss = undefined;")
+    open_widget(page, hub.url)
+    say(page, "xss test")
+    expect(bot_bubbles(page).filter(has_text=XSS_IMG)).to_have_count(1)
+    expect(bot_bubbles(page).filter(has_text=XSS_SCRIPT)).to_have_count(1)
+    say(page, "a picture please")  # the stand-in also sends image: javascript:alert(1)
+    expect(bot_bubbles(page).filter(has_text="Here it is:")).to_have_count(1)
+    page.wait_for_timeout(400)
+    assert page.evaluate("window.__xss") is None
+    imgs = page.evaluate("[...document.getElementById('carebot-widget').shadowRoot"
+                         ".querySelectorAll('.cb-log img')].map(i => i.getAttribute('src'))")
+    assert imgs == ["https://example.com/kettle.png"]
+    assert page.evaluate("document.getElementById('carebot-widget').shadowRoot"
+                         ".querySelectorAll('.cb-log script, [onerror]').length") == 0
+
+
+def test_phone_screenshot(phone: Page, hub, screenshots):
+    open_widget(phone, hub.url)
+    say(phone, "hello")
+    expect(phone.get_by_role("button", name="Start a return")).to_be_visible()
+    expect(phone.locator(".cb-typing")).to_be_hidden()
+    phone.get_by_role("dialog").evaluate("d => d.getAnimations().forEach(a => a.finish())")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.screenshot(path=str(screenshots / "widget-phone.png"))
