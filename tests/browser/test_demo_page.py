@@ -61,8 +61,8 @@ def test_chat_quick_reply_and_history_after_reload(page: Page, hub, rasa, screen
     expect(page.locator(".cb-typing")).to_be_hidden()
     page.screenshot(path=str(screenshots / "desktop-chat-link.png"))
 
-    conversation_id = page.evaluate("localStorage.getItem('carebot:conversation:' + location.origin)")
-    assert conversation_id and len(conversation_id) >= 22
+    token = page.evaluate("localStorage.getItem('carebot:token:' + location.origin)")  # signed session token
+    assert token and len(token) >= 32
 
     page.reload()
     dialog = page.get_by_role("dialog", name="Chat with Larkspur & Co")
@@ -74,7 +74,7 @@ def test_chat_quick_reply_and_history_after_reload(page: Page, hub, rasa, screen
     expect(customer.nth(0)).to_contain_text("hello")
     expect(customer.nth(1)).to_contain_text("Track my order")
     expect(bot_bubbles(page).nth(3)).to_contain_text("Sure! What's your order number?")
-    assert page.evaluate("localStorage.getItem('carebot:conversation:' + location.origin)") == conversation_id
+    assert page.evaluate("localStorage.getItem('carebot:token:' + location.origin)")
     assert len(rasa.requests) == 3  # reloading did not resend anything
 
 
@@ -144,10 +144,10 @@ def test_reconnects_and_delivers_messages_typed_while_offline(page: Page, hub, r
     expect(page.locator(".cb-status-text")).to_have_text("Reconnecting…")
     send(page, "are you still there?")
     pending = page.locator(".cb-row--customer").last
-    expect(pending.locator(".cb-meta")).to_have_text("Sending…")
+    expect(pending.locator(".cb-meta")).to_have_text("Not sent — retrying")
 
     hub.start()
     expect(page.locator(".cb-status-text")).to_have_text("Online", timeout=15_000)
     expect(bot_bubbles(page).last).to_contain_text("You said: are you still there?", timeout=15_000)
-    expect(page.locator(".cb-row--customer .cb-meta").filter(has_text="Sending…")).to_have_count(0)
+    expect(page.locator(".cb-row--customer .cb-meta").filter(has_text="Not sent")).to_have_count(0)
     assert rasa.messages == ["hello", "are you still there?"]
