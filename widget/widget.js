@@ -945,7 +945,8 @@
       case "receipt":
         if (frame.status === "read" && typeof frame.up_to === "number") {
           if (!state.receipt || frame.up_to >= state.receipt.upTo || frame.by !== state.receipt.by) {
-            state.receipt = { upTo: frame.up_to, by: frame.by, agent: frame.agent };
+            state.receipt = { upTo: frame.up_to, by: frame.by,
+                              agent: typeof frame.name === "string" && frame.name ? { name: frame.name } : null };
           }
           applyReceipt();
         }

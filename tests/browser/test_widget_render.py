@@ -232,10 +232,12 @@ def test_read_receipts_both_ways(page: Page, hub, fake_hub: FakeHubSocket):
 
     fake_hub.push({"type": "system", "id": 70, "event": "agent_joined", "text": "Alex Kim joined the chat",
                    "agent": {"name": "Alex Kim", "initials": "AK"}, "buttons": []})
-    fake_hub.push({"type": "receipt", "status": "read", "up_to": second_id, "by": "agent"})
+    fake_hub.push({"type": "receipt", "status": "read", "up_to": second_id, "by": "agent"})  # name from the join
     expect(rows.nth(1).locator(".cb-meta")).to_contain_text("Seen by Alex")
     expect(rows.nth(0).locator(".cb-meta")).not_to_contain_text("Read")  # only the last read message says so
     expect(page.locator(".cb-meta", has_text="Seen by")).to_have_count(1)
+    fake_hub.push({"type": "receipt", "status": "read", "up_to": second_id, "by": "agent", "name": "Morgan Lee"})
+    expect(rows.nth(1).locator(".cb-meta")).to_contain_text("Seen by Morgan")
 
     # The widget tells the hub what the customer has seen: open panel, visible page, throttled.
     fake_hub.push(bot(80, "a new answer"))
