@@ -30,6 +30,9 @@ class Settings:
     rasa_timeout_s: float = 30.0
     log_level: str = "INFO"
     log_format: str = "json"
+    # Signs the widget's session tokens; empty: a random key kept in the hub database.
+    session_secret: str = field(default="", repr=False)
+    session_ttl_days: float = 30.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -47,4 +50,6 @@ class Settings:
             rasa_timeout_s=float(_env("CAREBOT_RASA_TIMEOUT_S", str(cls.rasa_timeout_s))),
             log_level=_env("CAREBOT_LOG_LEVEL", cls.log_level).upper(),
             log_format=_env("CAREBOT_LOG_FORMAT", cls.log_format),
+            session_secret=_env("CAREBOT_SESSION_SECRET", ""),
+            session_ttl_days=float(_env("CAREBOT_SESSION_TTL_DAYS", str(cls.session_ttl_days))),
         )

@@ -86,11 +86,13 @@ class HandoffService:
     def __init__(self, *, store: Store, handoffs: HandoffStore, rasa: RasaClient, customers: Connections,
                  agents: AgentConnections, directory: Any, answers: Any, escalation: EscalationConfig,
                  config: HandoffConfig, client: Any = None, crm_url: str | None = None, kb_index: Any = None,
-                 scorer: Any = None, clock: Callable[[], datetime] = utcnow, text_limit: int = 4000) -> None:
+                 scorer: Any = None, clock: Callable[[], datetime] = utcnow, text_limit: int = 4000,
+                 receipts: Any = None) -> None:
         self.store, self.handoffs, self.rasa = store, handoffs, rasa
         self.customers, self.agents, self.directory, self.answers = customers, agents, directory, answers
         self.escalation, self.config, self.client = escalation, config, client
         self.crm_url, self.kb_index, self.clock, self.text_limit = crm_url, kb_index, clock, text_limit
+        self.receipts = receipts  # bot.hub.receipts.Receipts; None: no read receipts
         self._scorer = scorer
         self._kb = None
         self._load_lock = threading.Lock()
@@ -378,11 +380,25 @@ class HandoffService:
     async def push_to_agents(self, handoff: Handoff, frame: dict[str, Any]) -> None:
         await self.agents.push(frame, to=lambda agent: self.may_view(agent, handoff))
 
-    async def customer_typing(self, conversation_id: str, on: bool) -> None:
+    async def tell_agents(self, conversation_id: str, frame: dict[str, Any]) -> None:
+        """Push a frame about a conversation to the agents who may see its open handoff (if any)."""
         handoff = await self._db(self.handoffs.open_for, conversation_id)
         if handoff is not None:
-            await self.push_to_agents(handoff, {"type": "typing", "conversation_id": conversation_id,
-                                                "handoff_id": handoff.id, "on": bool(on)})
+            await self.push_to_agents(handoff, {**frame, "conversation_id": conversation_id,
+                                                "handoff_id": handoff.id})
+
+    async def customer_typing(self, conversation_id: str, on: bool) -> None:
+        await self.tell_agents(conversation_id, {"type": "typing", "on": bool(on)})
+
+    async def agent_read(self, agent: Any, handoff_id: Any, up_to: Any = None) -> None:
+        """The agent who has the conversation has seen the customer's messages (up to ``up_to``)."""
+        if not isinstance(handoff_id, int) or (up_to is not None and (isinstance(up_to, bool)
+                                                                      or not isinstance(up_to, int))):
+            return
+        handoff = await self._db(self.handoffs.get, handoff_id)
+        if handoff is None or handoff.status != ACTIVE or handoff.agent_id != agent.id or self.receipts is None:
+            return
+        await self.receipts.read_by_hub(handoff.conversation_id, by="agent", name=agent.name, up_to=up_to)
 
     async def agent_typing(self, agent: Any, handoff_id: Any, on: bool) -> None:
         handoff = await self._db(self.handoffs.get, handoff_id) if isinstance(handoff_id, int) else None
@@ -450,6 +466,7 @@ class HandoffService:
                                                          agent=agent_card(agent))], handoff)
         log.info("handoff accepted", extra={"event": "handoff_accepted", "conversation_id": handoff.conversation_id,
                                             "handoff_id": handoff.id, "agent_id": agent.id})
+        await self.agent_read(agent, handoff.id)  # the agent has the whole conversation in front of them
         await self.notify_queue()
         return handoff
 
@@ -473,6 +490,7 @@ class HandoffService:
             payload["client_message_id"] = client_message_id
         [stored] = await self._say(handoff.conversation_id,
                                    [OutboundDraft(text=clean_text(text).strip(), payload=payload, sender=AGENT)], handoff)
+        await self.agent_read(agent, handoff.id)  # answering means having read
         return stored
 
     async def _own(self, agent: Any, handoff_id: int) -> Handoff:

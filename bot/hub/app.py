@@ -19,10 +19,12 @@ from bot.hub import errors
 from bot.hub.agent_connections import AgentConnections
 from bot.hub.connections import Connections
 from bot.hub.rasa_client import RasaClient
+from bot.hub.receipts import Receipts
 from bot.hub.router import Router
 from bot.hub.routes import agent, agent_ws, conversations, health, static, ws
 from bot.kb.answers import AnswerLog
 from bot.hub.services import Hub
+from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.hub.store import Store
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -44,14 +46,18 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
         router = Router(settings, store, rasa)
         connections, agents = Connections(), AgentConnections()
+        receipts = Receipts(store, connections)
         router.handoffs = HandoffService(
             store=store, handoffs=HandoffStore(store), rasa=rasa, customers=connections, agents=agents,
             directory=directory, answers=answers, escalation=load_escalation_config(settings.client_file),
             config=load_handoff_config(settings.client_file), client=load_client_profile(settings.client_file),
             crm_url=settings.crm_url, kb_index=settings.kb_index,
-            text_limit=settings.max_message_chars,
+            text_limit=settings.max_message_chars, receipts=receipts,
         )
+        receipts.tell_agents = router.handoffs.tell_agents
         await anyio.to_thread.run_sync(router.handoffs.warm_up)
+        key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
+        sessions = SessionTokens(key, ttl_s=settings.session_ttl_days * 86400)
         app.state.hub = Hub(
             settings=settings,
             store=store,
@@ -61,6 +67,8 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             agents=agents,
             directory=directory,
             handoffs=router.handoffs,
+            sessions=sessions,
+            receipts=receipts,
         )
         log.info("hub started", extra={"event": "hub_started", "rasa_url": settings.rasa_url,
                                        "database": store.engine.url.render_as_string(hide_password=True)})

@@ -1,8 +1,11 @@
 """The JSON shapes the hub sends to customers (REST responses and websocket frames).
 
 Every message a customer can see is a dict with ``type`` = who wrote it ("customer", "bot",
-later "agent"), a server ``id`` and ``created_at``; bot messages may carry ``buttons``
-(``[{"title", "payload"}]``), ``image`` (http(s) URL) and ``custom`` (opaque JSON).
+"agent", "system"), a server ``id`` and ``created_at``; the others may carry ``buttons``
+(``[{"title", "payload"}]`` quick replies, or ``[{"title", "url"}]`` link buttons), ``image``
+(http(s) URL), ``cards`` (``[{"title", "subtitle", "image", "url", "buttons"}]``), ``survey``
+(``{"kind", "scale", "labels"}``: the buttons answer it) and ``custom`` (opaque JSON).
+widget/PROTOCOL.md documents them for widget authors.
 """
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from urllib.parse import urlsplit
 from bot.hub.store import AGENT, CUSTOMER, SYSTEM, OutboundDraft, StoredMessage
 
 MAX_BUTTONS = 10
+MAX_CARDS = 10
+MAX_CARD_TEXT = 300
 MAX_BUTTON_TITLE = 200
 MAX_BUTTON_PAYLOAD = 1000
 HISTORY_TEXT_LIMIT = 4000  # long customer messages are cut in history (the database keeps them whole)
@@ -40,8 +45,9 @@ def to_wire(message: StoredMessage, *, text_limit: int = HISTORY_TEXT_LIMIT) -> 
             "buttons": list(message.payload.get("buttons") or []),
             "image": message.payload.get("image"),
         }
-        if message.payload.get("custom") is not None:
-            out["custom"] = message.payload["custom"]
+        for key in ("cards", "survey", "custom"):
+            if message.payload.get(key) is not None:
+                out[key] = message.payload[key]
         if message.sender == AGENT:
             out["agent"] = _public_agent(message.payload.get("agent"))
         elif message.sender == SYSTEM:
@@ -66,12 +72,13 @@ def bot_frame(message: StoredMessage) -> dict[str, Any]:
     return to_wire(message)
 
 
-def _safe_image(value: Any) -> str | None:
+def safe_url(value: Any) -> str | None:
+    """An http(s) URL, or None: ``javascript:``, ``data:`` and relative URLs never reach a customer."""
     if not isinstance(value, str):
         return None
     value = value.strip()
     parts = urlsplit(value)
-    if parts.scheme in ("http", "https") and parts.netloc:
+    if parts.scheme in ("http", "https") and parts.netloc and len(value) <= 2000:
         return value
     return None
 
@@ -86,10 +93,40 @@ def _buttons(value: Any) -> list[dict[str, str]]:
         title, payload = item.get("title"), item.get("payload")
         if not isinstance(title, str) or not title.strip():
             continue
+        url = safe_url(item.get("url"))
+        if url is not None:  # a link button (Rasa's "web_url"): opens the page, sends nothing
+            buttons.append({"title": title[:MAX_BUTTON_TITLE], "url": url})
+            continue
         if not isinstance(payload, str) or not payload:
             payload = title
         buttons.append({"title": title[:MAX_BUTTON_TITLE], "payload": payload[:MAX_BUTTON_PAYLOAD]})
     return buttons
+
+
+def _text(value: Any) -> str | None:
+    return value.strip()[:MAX_CARD_TEXT] if isinstance(value, str) and value.strip() else None
+
+
+def _cards(value: Any) -> list[dict[str, Any]]:
+    """Cards from a bot's ``custom: {"cards": [...]}``; fields that are not text or http(s) URLs are dropped."""
+    if not isinstance(value, list):
+        return []
+    cards: list[dict[str, Any]] = []
+    for item in value[:MAX_CARDS]:
+        if not isinstance(item, dict) or not _text(item.get("title")):
+            continue
+        card: dict[str, Any] = {"title": _text(item["title"])}
+        for key in ("subtitle",):
+            if _text(item.get(key)):
+                card[key] = _text(item[key])
+        for key in ("image", "url"):
+            if safe_url(item.get(key)):
+                card[key] = safe_url(item[key])
+        buttons = _buttons(item.get("buttons"))
+        if buttons:
+            card["buttons"] = buttons
+        cards.append(card)
+    return cards
 
 
 def from_rasa(items: list[dict[str, Any]]) -> list[OutboundDraft]:
@@ -101,11 +138,17 @@ def from_rasa(items: list[dict[str, Any]]) -> list[OutboundDraft]:
         buttons = _buttons(item.get("buttons"))
         if buttons:
             payload["buttons"] = buttons
-        image = _safe_image(item.get("image"))
+        image = safe_url(item.get("image"))
         if image:
             payload["image"] = image
-        if item.get("custom") is not None:
-            payload["custom"] = item["custom"]
+        custom = item.get("custom")
+        if isinstance(custom, dict) and "cards" in custom:
+            cards = _cards(custom["cards"])
+            if cards:
+                payload["cards"] = cards
+            custom = {key: value for key, value in custom.items() if key != "cards"} or None
+        if custom is not None:
+            payload["custom"] = custom
         if not (text and text.strip()) and not payload:
             continue
         drafts.append(OutboundDraft(text=text, payload=payload))

@@ -134,8 +134,8 @@ class Router:
         return lock
 
     # -- conversations -------------------------------------------------------------------
-    async def create_conversation(self, channel: str = "web") -> str:
-        conversation_id = await self._db(self.store.create_conversation, channel)
+    async def create_conversation(self, channel: str = "web", meta: dict[str, Any] | None = None) -> str:
+        conversation_id = await self._db(self.store.create_conversation, channel, meta)
         log.info("conversation created", extra={"event": "conversation_created",
                                                  "conversation_id": conversation_id, "channel": channel})
         return conversation_id

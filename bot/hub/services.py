@@ -13,7 +13,9 @@ from bot.handoff.service import HandoffService
 from bot.hub.agent_connections import AgentConnections
 from bot.hub.connections import Connections
 from bot.hub.rasa_client import RasaClient
+from bot.hub.receipts import Receipts
 from bot.hub.router import Router
+from bot.hub.session_tokens import SessionTokens
 from bot.hub.store import Store
 from bot.settings import Settings
 
@@ -30,6 +32,8 @@ class Hub:
     agents: AgentConnections
     directory: AgentDirectory
     handoffs: HandoffService
+    sessions: SessionTokens
+    receipts: Receipts
     background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:

@@ -179,6 +179,38 @@ class Store:
         with self._session() as session:
             return session.get(Conversation, conversation_id) is not None
 
+    def advance_mark(self, conversation_id: str, key: str, up_to: int, **extra: Any) -> dict[str, Any] | None:
+        """Move a per-conversation message mark (a read receipt) forward; None when it would not move.
+
+        The mark lives in the conversation's metadata as ``{key: {"up_to": id, **extra}}``; it
+        never goes back, whatever order concurrent updates arrive in.
+        """
+        with self._session.begin() as session:
+            conversation = session.get(Conversation, conversation_id, with_for_update=True)
+            if conversation is None:
+                raise UnknownConversation(conversation_id)
+            meta = dict(conversation.meta or {})
+            current = meta.get(key) or {}
+            if int(current.get("up_to") or 0) >= up_to:
+                return None
+            meta[key] = {"up_to": up_to, **extra}
+            conversation.meta = meta
+            return meta[key]
+
+    def conversation_meta(self, conversation_id: str) -> dict[str, Any]:
+        with self._session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise UnknownConversation(conversation_id)
+            return dict(conversation.meta or {})
+
+    def last_message_id(self, conversation_id: str, *, sender: str | None = None) -> int | None:
+        with self._session() as session:
+            query = select(Message.id).where(Message.conversation_id == conversation_id)
+            if sender is not None:
+                query = query.where(Message.sender == sender)
+            return session.scalar(query.order_by(Message.id.desc()).limit(1))
+
     def handled_by(self, conversation_id: str) -> str:
         with self._session() as session:
             conversation = session.get(Conversation, conversation_id)
@@ -297,7 +329,10 @@ class Store:
             ).all()
         offered: set[str] = set()
         for payload in rows:
-            for button in (payload or {}).get("buttons") or []:
+            payload = payload or {}
+            groups = [payload.get("buttons") or []] + [card.get("buttons") or [] for card in payload.get("cards") or []
+                                                       if isinstance(card, dict)]
+            for button in (button for group in groups for button in group):
                 if isinstance(button, dict) and isinstance(button.get("payload"), str):
                     offered.add(button["payload"])
         return offered

@@ -42,6 +42,16 @@ def canned_reply(sender: str, message: str) -> list[dict[str, Any]]:
     if "picture" in lowered:
         return [{"recipient_id": sender, "text": "Here it is:", "image": "https://example.com/kettle.png"},
                 {"recipient_id": sender, "image": "javascript:alert(1)"}]
+    if "cards" in lowered:
+        return [{"recipient_id": sender, "text": "Two kettles we have:", "custom": {"cards": [
+            {"title": "Kettle Pro", "subtitle": "1.7 l, **$49**", "image": "https://example.com/kettle.png",
+             "url": "https://example.com/kettle-pro",
+             "buttons": [{"title": "Buy it", "payload": "/buy_kettle"},
+                         {"title": "Specs", "url": "https://example.com/kettle-pro/specs"}]},
+            {"title": XSS_IMG, "subtitle": XSS_SCRIPT, "url": "javascript:window.__xss=1",
+             "image": "javascript:window.__xss=1",
+             "buttons": [{"title": "Bad link", "url": "javascript:window.__xss=1"}]},
+        ]}}]
     if "custom" in lowered:
         return [{"recipient_id": sender, "custom": {"card": {"title": "Kettle"}}}]
     if "options" in lowered:

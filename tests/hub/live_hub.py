@@ -62,3 +62,18 @@ class LiveHub:
             self._server.should_exit = True
             self._thread.join(timeout=30)
             self._server = None
+
+
+def token_for(settings: Settings, conversation_id: str) -> str:
+    """A valid widget session token for a conversation (what its welcome frame handed out)."""
+    from bot.hub.session_tokens import SessionTokens, stored_key
+    from bot.hub.store import Store
+
+    key = settings.session_secret.encode()
+    if not key:
+        store = Store(settings.hub_db_url)
+        try:
+            key = stored_key(store)
+        finally:
+            store.close()
+    return SessionTokens(key, ttl_s=settings.session_ttl_days * 86400).issue(conversation_id)

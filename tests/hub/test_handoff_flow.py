@@ -10,7 +10,7 @@ import pytest
 from websockets.sync.client import connect
 
 from bot.agents.directory import AgentDirectory
-from live_hub import LiveHub, client_file
+from live_hub import LiveHub, client_file, token_for
 
 PASSWORD = "correct horse battery"
 ANGRY_FOR_A_PERSON = "This is ridiculous!!! I've asked three times, let me talk to a human NOW"
@@ -65,7 +65,8 @@ def receive(ws, match: Callable[[dict], bool], timeout_s: float = 20.0) -> dict[
 
 def customer(hub: LiveHub, conversation_id: str | None = None):
     ws = connect(hub.ws_url + "/ws", open_timeout=10)
-    ws.send(json.dumps({"type": "hello", **({"conversation_id": conversation_id} if conversation_id else {})}))
+    ws.send(json.dumps({"type": "hello", **({"token": token_for(hub.settings, conversation_id)}
+                                            if conversation_id else {})}))
     welcome = receive(ws, lambda f: f["type"] == "welcome")
     return ws, welcome
 
@@ -116,6 +117,13 @@ def test_angry_customer_is_handed_to_an_agent_who_hands_back_and_a_restart_loses
     assert accepted.status_code == 200 and accepted.json()["handoff"]["status"] == "active"
     joined = receive(ws, lambda f: f["type"] == "system" and f["event"] == "agent_joined")
     assert joined["agent"] == {"name": "Alex Kim", "initials": "AK"}
+    # Taking the conversation means reading it: the customer's "hello? anyone there?" shows as seen.
+    seen = receive(ws, lambda f: f["type"] == "receipt")
+    assert seen == {"type": "receipt", "status": "read", "up_to": frame["message"]["id"], "by": "agent",
+                    "name": "Alex Kim"}
+    ws.send(json.dumps({"type": "read", "up_to": joined["id"]}))  # and the customer saw the agent join
+    customer_read = receive(alex_ws, lambda f: f["type"] == "customer_read")
+    assert customer_read["up_to"] == joined["id"] and customer_read["handoff_id"] == waiting["id"]
 
     ws.send(json.dumps({"type": "typing", "on": True}))
     assert receive(alex_ws, lambda f: f["type"] == "typing")["on"] is True
@@ -142,6 +150,7 @@ def test_angry_customer_is_handed_to_an_agent_who_hands_back_and_a_restart_loses
     assert [h["id"] for h in mine] == [waiting["id"]]
     ws, welcome = customer(live, conversation)
     assert welcome["resumed"] is True
+    assert receive(ws, lambda f: f["type"] == "receipt")["by"] == "agent"  # the state survives a restart
     kinds = [(m["type"], m.get("event")) for m in welcome["history"]]
     assert ("system", "queued") in kinds and ("system", "agent_joined") in kinds and ("agent", None) in kinds
     say(ws, "thanks! so when will I see the money?", "c4")

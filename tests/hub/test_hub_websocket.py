@@ -8,14 +8,23 @@ import pytest
 
 from bot.hub.router import REPLY_EMPTY, REPLY_UNAVAILABLE
 from hub_stubs import GREETING_BUTTONS, closed_port_url, records
+from live_hub import token_for
 
 
-def hello(ws, conversation_id=None):
+def next_frame(ws):
+    """The next frame, read receipts skipped (test_read_receipts_both_ways covers them)."""
+    while True:
+        frame = ws.receive_json()
+        if frame["type"] != "receipt":
+            return frame
+
+
+def hello(ws, token=None):
     frame = {"type": "hello"}
-    if conversation_id is not None:
-        frame["conversation_id"] = conversation_id
+    if token is not None:
+        frame["token"] = token
     ws.send_json(frame)
-    welcome = ws.receive_json()
+    welcome = next_frame(ws)
     assert welcome["type"] == "welcome"
     return welcome
 
@@ -23,7 +32,7 @@ def hello(ws, conversation_id=None):
 def receive_until_typing_off(ws, limit=20):
     frames = []
     for _ in range(limit):
-        frame = ws.receive_json()
+        frame = next_frame(ws)
         frames.append(frame)
         if frame == {"type": "typing", "on": False}:
             return frames
@@ -32,7 +41,7 @@ def receive_until_typing_off(ws, limit=20):
 
 def assert_still_open(ws):
     ws.send_json({"type": "ping"})
-    assert ws.receive_json() == {"type": "pong"}
+    assert next_frame(ws) == {"type": "pong"}
 
 
 def test_hello_without_id_starts_a_new_conversation(client):
@@ -44,10 +53,11 @@ def test_hello_without_id_starts_a_new_conversation(client):
     assert client.get(f"/api/conversations/{welcome['conversation_id']}/messages").status_code == 200
 
 
-def test_hello_with_unknown_id_starts_a_new_conversation(client):
+def test_hello_with_a_token_for_an_unknown_conversation_starts_a_new_one(client, settings):
+    token = token_for(settings, "stale-id-from-another-database")
     with client.websocket_connect("/ws") as ws:
-        welcome = hello(ws, "stale-id-from-another-database")
-    assert welcome["resumed"] is False
+        welcome = hello(ws, token)
+    assert welcome["resumed"] is False and welcome["session"] == "unknown_conversation"
     assert welcome["conversation_id"] != "stale-id-from-another-database"
 
 
@@ -55,7 +65,7 @@ def test_message_flow_ack_typing_bot_typing_off(client, rasa):
     with client.websocket_connect("/ws") as ws:
         conversation_id = hello(ws)["conversation_id"]
         ws.send_json({"type": "message", "id": "c1", "text": "hello"})
-        ack = ws.receive_json()
+        ack = next_frame(ws)
         assert ack["type"] == "ack" and ack["id"] == "c1" and ack["duplicate"] is False
         assert isinstance(ack["message_id"], int)
         frames = receive_until_typing_off(ws)
@@ -71,12 +81,13 @@ def test_message_flow_ack_typing_bot_typing_off(client, rasa):
 
 def test_reconnect_resumes_history(client):
     with client.websocket_connect("/ws") as ws:
-        conversation_id = hello(ws)["conversation_id"]
+        first = hello(ws)
+        conversation_id = first["conversation_id"]
         ws.send_json({"type": "message", "id": "c1", "text": "hello"})
-        ws.receive_json()
+        next_frame(ws)
         receive_until_typing_off(ws)
     with client.websocket_connect("/ws") as ws:
-        welcome = hello(ws, conversation_id)
+        welcome = hello(ws, first["token"])
     assert welcome["resumed"] is True
     assert welcome["conversation_id"] == conversation_id
     assert [(m["type"], m["text"]) for m in welcome["history"]] == [
@@ -92,12 +103,12 @@ def test_resent_message_is_acked_as_duplicate_and_answered_from_storage(client, 
     with client.websocket_connect("/ws") as ws:
         hello(ws)
         ws.send_json({"type": "message", "id": "same", "text": "where is my parcel"})
-        ws.receive_json()
+        next_frame(ws)
         first = receive_until_typing_off(ws)[1:-1]
         ws.send_json({"type": "message", "id": "same", "text": "where is my parcel"})
-        ack = ws.receive_json()
+        ack = next_frame(ws)
         assert ack["type"] == "ack" and ack["duplicate"] is True
-        replay = ws.receive_json()
+        replay = next_frame(ws)
         assert_still_open(ws)
     assert replay == first[0]
     assert rasa.messages == ["where is my parcel"]
@@ -107,10 +118,10 @@ def test_quick_reply_payload(client, rasa):
     with client.websocket_connect("/ws") as ws:
         conversation_id = hello(ws)["conversation_id"]
         ws.send_json({"type": "message", "id": "c1", "text": "hello"})
-        ws.receive_json()
+        next_frame(ws)
         receive_until_typing_off(ws)
         ws.send_json({"type": "message", "id": "c2", "text": "Track my order", "payload": "/order_status"})
-        ws.receive_json()
+        next_frame(ws)
         bots = receive_until_typing_off(ws)[1:-1]
     assert rasa.messages[-1] == "/order_status"
     assert bots[0]["text"].startswith("Sure! What's your order number?")
@@ -123,7 +134,7 @@ def test_rasa_down_over_websocket(make_client, settings, hub_logs):
     with client.websocket_connect("/ws") as ws:
         conversation_id = hello(ws)["conversation_id"]
         ws.send_json({"type": "message", "id": "c1", "text": "hello"})
-        assert ws.receive_json()["type"] == "ack"
+        assert next_frame(ws)["type"] == "ack"
         frames = receive_until_typing_off(ws)
         assert_still_open(ws)
     assert [f.get("text") for f in frames[1:-1]] == [REPLY_UNAVAILABLE]
@@ -137,8 +148,8 @@ def test_empty_text_over_websocket(client, rasa, text):
     with client.websocket_connect("/ws") as ws:
         hello(ws)
         ws.send_json({"type": "message", "id": "e1", "text": text})
-        assert ws.receive_json()["type"] == "ack"
-        reply = ws.receive_json()  # no typing indicator: the bot is not asked
+        assert next_frame(ws)["type"] == "ack"
+        reply = next_frame(ws)  # no typing indicator: the bot is not asked
         assert_still_open(ws)
     assert reply["type"] == "bot" and reply["text"] == REPLY_EMPTY
     assert rasa.requests == []
@@ -149,8 +160,8 @@ def test_too_long_text_over_websocket(make_client, settings, rasa):
     with client.websocket_connect("/ws") as ws:
         hello(ws)
         ws.send_json({"type": "message", "id": "l1", "text": "z" * 100_000})
-        assert ws.receive_json()["type"] == "ack"
-        reply = ws.receive_json()
+        assert next_frame(ws)["type"] == "ack"
+        reply = next_frame(ws)
     assert "too long" in reply["text"] and "100" in reply["text"]
     assert rasa.requests == []
 
@@ -159,7 +170,7 @@ def test_emoji_rtl_and_nul_over_websocket(client, rasa):
     with client.websocket_connect("/ws") as ws:
         hello(ws)
         ws.send_json({"type": "message", "id": "u1", "text": "שלום 👋\x00 مرحبا"})
-        ws.receive_json()
+        next_frame(ws)
         bots = receive_until_typing_off(ws)[1:-1]
     assert rasa.messages == ["שלום 👋 مرحبا"]
     assert bots[0]["text"] == "You said: שלום 👋 مرحبا"
@@ -178,7 +189,10 @@ def test_emoji_rtl_and_nul_over_websocket(client, rasa):
         (lambda ws: ws.send_json({"type": "message", "id": "m1"}), "missing_field"),
         (lambda ws: ws.send_json({"type": "message", "id": "m1", "text": 42}), "invalid_text"),
         (lambda ws: ws.send_json({"type": "message", "id": "m1", "text": "hi", "payload": 5}), "invalid_payload"),
-        (lambda ws: ws.send_json({"type": "hello", "conversation_id": 12}), "invalid_conversation_id"),
+        (lambda ws: ws.send_json({"type": "hello", "token": 12}), "invalid_token"),
+        (lambda ws: ws.send_json({"type": "hello", "conversation_id": "abc"}), "token_required"),
+        (lambda ws: ws.send_json({"type": "read", "up_to": "7"}), "invalid_field"),
+        (lambda ws: ws.send_json({"type": "read", "up_to": True}), "invalid_field"),
         (lambda ws: ws.send_text(json.dumps({"type": "message", "id": "b", "text": "q" * 1_000_001})),
          "frame_too_large"),
     ],
@@ -187,14 +201,14 @@ def test_bad_frames_get_an_error_and_the_socket_stays_open(client, rasa, hub_log
     with client.websocket_connect("/ws") as ws:
         hello(ws)
         send(ws)
-        error = ws.receive_json()
+        error = next_frame(ws)
         assert error["type"] == "error"
         assert error["code"] == code
         assert isinstance(error["message"], str) and error["message"]
         assert_still_open(ws)
         # ...and still works for real messages.
         ws.send_json({"type": "message", "id": "ok", "text": "hello"})
-        assert ws.receive_json()["type"] == "ack"
+        assert next_frame(ws)["type"] == "ack"
         receive_until_typing_off(ws)
     assert records(hub_logs, "ws_error")[0].error_code == code
     assert rasa.messages == ["hello"]
@@ -203,7 +217,7 @@ def test_bad_frames_get_an_error_and_the_socket_stays_open(client, rasa, hub_log
 def test_message_before_hello(client, rasa):
     with client.websocket_connect("/ws") as ws:
         ws.send_json({"type": "message", "id": "early", "text": "hi"})
-        error = ws.receive_json()
+        error = next_frame(ws)
         assert error == {"type": "error", "code": "hello_required", "id": "early",
                          "message": "Send a 'hello' frame before sending messages."}
         hello(ws)
@@ -212,11 +226,10 @@ def test_message_before_hello(client, rasa):
 
 def test_two_tabs_of_one_conversation_both_see_the_exchange(client):
     with client.websocket_connect("/ws") as tab1, client.websocket_connect("/ws") as tab2:
-        conversation_id = hello(tab1)["conversation_id"]
-        hello(tab2, conversation_id)
+        hello(tab2, hello(tab1)["token"])
         tab1.send_json({"type": "message", "id": "t1", "text": "hello"})
-        assert tab1.receive_json()["type"] == "ack"
-        echo = tab2.receive_json()
+        assert next_frame(tab1)["type"] == "ack"
+        echo = next_frame(tab2)
         assert echo["type"] == "customer" and echo["text"] == "hello"
         assert len(receive_until_typing_off(tab1)) == 4
         assert len(receive_until_typing_off(tab2)) == 4
@@ -226,8 +239,8 @@ def test_rest_messages_are_pushed_to_open_sockets(client):
     with client.websocket_connect("/ws") as ws:
         conversation_id = hello(ws)["conversation_id"]
         client.post(f"/api/conversations/{conversation_id}/messages", json={"text": "sent from REST"})
-        assert ws.receive_json()["text"] == "sent from REST"
-        assert ws.receive_json()["text"] == "You said: sent from REST"
+        assert next_frame(ws)["text"] == "sent from REST"
+        assert next_frame(ws)["text"] == "You said: sent from REST"
 
 
 def test_answer_is_stored_even_if_the_customer_disconnects_while_waiting(client, rasa):
@@ -235,7 +248,7 @@ def test_answer_is_stored_even_if_the_customer_disconnects_while_waiting(client,
     with client.websocket_connect("/ws") as ws:
         conversation_id = hello(ws)["conversation_id"]
         ws.send_json({"type": "message", "id": "bye", "text": "are you there"})
-        assert ws.receive_json()["type"] == "ack"
+        assert next_frame(ws)["type"] == "ack"
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         history = client.get(f"/api/conversations/{conversation_id}/messages").json()["messages"]

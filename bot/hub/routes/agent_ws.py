@@ -1,7 +1,7 @@
 """WS /ws/agent: the agent console's live connection (docs/handoff.md, "Agent websocket").
 
 The session cookie is checked before the socket is accepted (a missing or expired session
-closes it with code 4401). The console sends typing and pings; everything else it does over REST.
+closes it with code 4401). The console sends typing, read receipts and pings; everything else it does over REST.
 """
 from __future__ import annotations
 
@@ -64,9 +64,11 @@ async def agent_socket(websocket: WebSocket) -> None:
                 await socket.send({"type": "pong"})
             elif kind == "typing":
                 await hub.handoffs.agent_typing(agent, frame.get("handoff_id"), bool(frame.get("on")))
+            elif kind == "read":
+                await hub.handoffs.agent_read(agent, frame.get("handoff_id"), frame.get("up_to"))
             else:
                 await socket.send({"type": "error", "code": "unknown_type",
-                                   "message": "Expected a frame of type typing or ping."})
+                                   "message": "Expected a frame of type typing, read or ping."})
     finally:
         hub.agents.discard(agent.id, socket)
         log.info("agent console disconnected", extra={"event": "agent_offline", "agent_id": agent.id})

@@ -1,22 +1,14 @@
 """WS /ws: the web widget's live connection.
 
-Client -> server frames::
+The full protocol, with examples and error codes, is widget/PROTOCOL.md. In short:
 
-    {"type": "hello", "conversation_id": "..."}          # optional id; unknown/absent -> new conversation
-    {"type": "message", "id": "<client id>", "text": "...", "payload": "/quick_reply"}  # payload optional
-    {"type": "typing", "on": true|false}                   # the customer is typing (shown to an agent)
-    {"type": "ping"}
+Client -> server: ``hello`` (optional ``token`` from an earlier welcome, ``language``),
+``message`` (``id``, ``text``, optional ``payload`` of a button offered), ``typing``, ``read``
+(``up_to``: the last message id the customer has seen), ``ping``.
 
-Server -> client frames::
-
-    {"type": "welcome", "conversation_id": "...", "resumed": bool, "history": [message...]}
-    {"type": "ack", "id": "<client id>", "message_id": 17, "duplicate": false}   # stored, safe
-    {"type": "typing", "on": true|false}
-    {"type": "bot", "id": 18, "text": "...", "buttons": [{"title", "payload"}], "image": null, ...}
-    {"type": "customer", ...}   # the same conversation's message sent from another tab
-    {"type": "agent" | "system" | "queue", ...}   # the human handoff (docs/handoff.md)
-    {"type": "error", "code": "...", "message": "...", "id": "<client id, when about a message>"}
-    {"type": "pong"}
+Server -> client: ``welcome`` (``conversation_id``, a fresh signed ``token``, ``resumed``,
+``history``), ``ack``, ``receipt``, ``typing``, ``bot`` / ``agent`` / ``system`` / ``customer``
+messages, ``queue``, ``error``, ``pong``.
 
 Messages are acknowledged as soon as they are stored; answers are produced in order by a
 per-connection worker, so a slow bot never delays the next acknowledgement. A client resends
@@ -27,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -43,6 +36,29 @@ router = APIRouter()
 
 MAX_FRAME_CHARS = 1_000_000
 HISTORY_LIMIT = 200
+# Messages one connection may send: a burst (a reconnect resending its outbox), then a steady rate.
+MESSAGE_BURST = 20
+MESSAGES_PER_S = 1.0
+
+
+class RateLimit:
+    """A token bucket; ``allow()`` is False while the sender is over the limit."""
+
+    def __init__(self, burst: int, per_s: float, clock=time.monotonic) -> None:
+        self.burst, self.per_s, self._clock = burst, per_s, clock
+        self._tokens, self._at = float(burst), clock()
+
+    def allow(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.per_s)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    def retry_after_s(self) -> float:
+        return max(0.0, (1 - self._tokens) / self.per_s)
 
 
 class CustomerSocket(SocketPeer):
@@ -53,6 +69,7 @@ class CustomerSocket(SocketPeer):
         self.hub = hub
         self.conversation_id: str | None = None
         self._queue: asyncio.Queue[Accepted | None] = asyncio.Queue()
+        self._rate = RateLimit(MESSAGE_BURST, MESSAGES_PER_S)
 
     async def error(self, code: str, message: str, *, client_id: Any = None) -> None:
         log.warning("websocket frame rejected", extra={"event": "ws_error", "error_code": code,
@@ -114,37 +131,67 @@ class CustomerSocket(SocketPeer):
             await self._on_message(frame)
         elif kind == "ping":
             await self.send({"type": "pong"})
+        elif kind == "read":
+            await self._on_read(frame)
         elif kind == "typing":
             if self.conversation_id is not None:
                 await self.hub.handoffs.customer_typing(self.conversation_id, bool(frame.get("on")))
         elif kind is None:
             await self.error("missing_type", "The frame has no 'type'.")
         else:
-            await self.error("unknown_type", f"Unknown frame type {str(kind)[:40]!r}; expected hello, message, typing or ping.")
+            await self.error("unknown_type", f"Unknown frame type {str(kind)[:40]!r}; expected hello, message, typing, read or ping.")
 
     async def _on_hello(self, frame: dict[str, Any]) -> None:
-        router = self.hub.router
-        requested = frame.get("conversation_id")
-        if requested is not None and not isinstance(requested, str):
-            await self.error("invalid_conversation_id", "'conversation_id' must be a string.")
+        router, hub = self.hub.router, self.hub
+        token = frame.get("token")
+        if token is not None and not isinstance(token, str):
+            await self.error("invalid_token", "'token' must be a string (the token from an earlier welcome).")
             return
-        resumed = bool(requested) and await router.conversation_exists(requested)
-        conversation_id = requested if resumed else await router.create_conversation(channel="web")
+        if "conversation_id" in frame:
+            await self.error("token_required", "Resume a conversation with the 'token' from its welcome frame; "
+                             "conversation ids are not accepted.")
+            return
+        language = frame.get("language")
+        language = language[:16] if isinstance(language, str) and language.strip() else None
+        verified = hub.sessions.verify(token) if token else None
+        requested = verified.conversation_id if verified else None
+        resumed = requested is not None and await router.conversation_exists(requested)
+        if resumed:
+            conversation_id = requested
+        else:
+            conversation_id = await router.create_conversation(channel="web", meta={"language": language or "en"})
         if self.conversation_id is not None:
             self.hub.connections.discard(self.conversation_id, self)
         self.conversation_id = conversation_id
         self.hub.connections.add(conversation_id, self)
         history = await router.history(conversation_id, limit=HISTORY_LIMIT)
         limit = self.hub.settings.max_message_chars
-        await self.send({
+        welcome: dict[str, Any] = {
             "type": "welcome",
             "conversation_id": conversation_id,
+            "token": hub.sessions.issue(conversation_id),  # fresh: the session lives on while it is used
             "resumed": resumed,
             "history": [to_wire(message, text_limit=limit) for message in history],
-        })
+        }
+        if token and not resumed:  # tell the widget why its conversation did not come back
+            welcome["session"] = (verified.problem if verified and verified.problem else "unknown_conversation")
+        await self.send(welcome)
+        receipt = await hub.receipts.welcome_state(conversation_id)
+        if receipt is not None:
+            await self.send(receipt)
         queue = await self.hub.handoffs.queue_frame(conversation_id)
         if queue is not None:  # waiting for an agent: the place now, not the one in the history
             await self.send(queue)
+
+    async def _on_read(self, frame: dict[str, Any]) -> None:
+        up_to = frame.get("up_to")
+        if isinstance(up_to, bool) or not isinstance(up_to, int) or up_to < 1:
+            await self.error("invalid_field", "'up_to' must be a positive message id.")
+            return
+        if self.conversation_id is None:
+            await self.error("hello_required", "Send a 'hello' frame first.")
+            return
+        await self.hub.receipts.read_by_customer(self.conversation_id, up_to)
 
     async def _on_message(self, frame: dict[str, Any]) -> None:
         client_id = frame.get("id")
@@ -159,6 +206,11 @@ class CustomerSocket(SocketPeer):
             return
         if "text" not in frame:
             await self.error("missing_field", "A message frame needs a 'text'.", client_id=client_id)
+            return
+        if not self._rate.allow():  # not stored: the widget keeps it and sends it again later
+            await self.send({"type": "error", "code": "rate_limited", "id": client_id,
+                             "retry_after_s": round(self._rate.retry_after_s(), 1),
+                             "message": "You're sending messages very quickly; this one will be sent in a moment."})
             return
         try:
             accepted = await self.hub.router.accept(
@@ -209,7 +261,8 @@ class CustomerSocket(SocketPeer):
             return
         conversation_id = accepted.conversation_id
         waits_for_bot = router.will_ask_bot(accepted.inbound) and await router.bot_speaks(conversation_id)
-        if waits_for_bot:
+        if waits_for_bot:  # the bot has read it and is writing
+            await self.hub.receipts.read_by_hub(conversation_id, by="bot", up_to=accepted.inbound.id)
             await connections.push(conversation_id, {"type": "typing", "on": True})
         try:
             for reply in await router.respond(accepted):
