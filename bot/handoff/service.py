@@ -87,12 +87,13 @@ class HandoffService:
                  agents: AgentConnections, directory: Any, answers: Any, escalation: EscalationConfig,
                  config: HandoffConfig, client: Any = None, crm_url: str | None = None, kb_index: Any = None,
                  scorer: Any = None, clock: Callable[[], datetime] = utcnow, text_limit: int = 4000,
-                 receipts: Any = None) -> None:
+                 receipts: Any = None, surveys: Any = None) -> None:
         self.store, self.handoffs, self.rasa = store, handoffs, rasa
         self.customers, self.agents, self.directory, self.answers = customers, agents, directory, answers
         self.escalation, self.config, self.client = escalation, config, client
         self.crm_url, self.kb_index, self.clock, self.text_limit = crm_url, kb_index, clock, text_limit
         self.receipts = receipts  # bot.hub.receipts.Receipts; None: no read receipts
+        self.surveys = surveys  # bot.surveys.service.SurveyService; None: no survey when an agent closes
         self._scorer = scorer
         self._kb = None
         self._load_lock = threading.Lock()
@@ -193,15 +194,17 @@ class HandoffService:
             return
         await self._db(self.handoffs.set_meta, conversation_id, level=level)
 
-    async def after_bot_turn(self, inbound: StoredMessage) -> None:
-        """Record what the bot made of the message (intent, entities, failures) and who the customer is."""
+    async def after_bot_turn(self, inbound: StoredMessage) -> str | None:
+        """Record what the bot made of the message (intent, entities, failures) and who the customer is.
+
+        Returns the intent the bot read (None when the tracker could not be read)."""
         conversation_id = inbound.conversation_id
         try:
             tracker = await self.rasa.tracker(conversation_id)
         except RasaFailure as exc:
             log.warning("could not read the bot's tracker", extra={"event": "tracker_failed",
                                                                    "conversation_id": conversation_id, "error": str(exc)})
-            return
+            return None
         intent, confidence, entities = _reading(tracker.get("latest_message") or {})
         slots = tracker.get("slots") or {}
         events = []
@@ -214,6 +217,7 @@ class HandoffService:
         customer_id = slots.get("verified_customer_id")
         if customer_id:
             await self._db(self._remember_customer, conversation_id, str(customer_id))
+        return intent
 
     async def read_unanswered(self, inbound: StoredMessage) -> None:
         """NLU's reading of a message the hub answers itself (an escalation), for routing and the context."""
@@ -599,8 +603,12 @@ class HandoffService:
         note = note.strip()[:500] if isinstance(note, str) and note.strip() else None
         handoff = await self._end(agent, handoff_id, status=CLOSED, kind="closed",
                                   detail={"disposition": disposition, "note": note}, note=note, disposition=disposition)
-        await self._say(handoff.conversation_id, [system(texts.closed(agent.name), "closed", agent=agent_card(agent))],
-                        handoff)
+        closing = [system(texts.closed(agent.name), "closed", agent=agent_card(agent))]
+        if self.surveys is not None:
+            question = await self.surveys.ask(handoff.conversation_id, "agent_closed", handoff_id=handoff.id,
+                                              agent_id=agent.id)
+            closing += [question] if question is not None else []
+        await self._say(handoff.conversation_id, closing, handoff)
         await self.notify_queue()
         log.info("handoff closed", extra={"event": "handoff_closed", "handoff_id": handoff.id,
                                           "conversation_id": handoff.conversation_id, "disposition": disposition})

@@ -27,6 +27,8 @@ from bot.hub.services import Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.hub.store import Store
 from bot.settings import PROJECT_ROOT, Settings
+from bot.surveys.service import SurveyService
+from bot.surveys.store import SurveyStore
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +49,13 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         router = Router(settings, store, rasa)
         connections, agents = Connections(), AgentConnections()
         receipts = Receipts(store, connections)
+        router.surveys = SurveyService(SurveyStore(store))
         router.handoffs = HandoffService(
             store=store, handoffs=HandoffStore(store), rasa=rasa, customers=connections, agents=agents,
             directory=directory, answers=answers, escalation=load_escalation_config(settings.client_file),
             config=load_handoff_config(settings.client_file), client=load_client_profile(settings.client_file),
             crm_url=settings.crm_url, kb_index=settings.kb_index,
-            text_limit=settings.max_message_chars, receipts=receipts,
+            text_limit=settings.max_message_chars, receipts=receipts, surveys=router.surveys,
         )
         receipts.tell_agents = router.handoffs.tell_agents
         await anyio.to_thread.run_sync(router.handoffs.warm_up)

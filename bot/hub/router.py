@@ -23,6 +23,7 @@ import anyio
 from bot.handoff import texts
 from bot.hub import messages
 from bot.hub.rasa_client import RasaClient, RasaFailure
+from bot.surveys.service import is_answer as is_survey_answer
 from bot.hub.store import (
     ANSWERED,
     CLIENT_MESSAGE_ID_MAX,
@@ -38,6 +39,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.handoff.service import HandoffService
+    from bot.surveys.service import SurveyService
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ REPLY_UNAVAILABLE = (
 REPLY_NO_ANSWER = "Sorry, I'm not sure how to answer that. Could you rephrase it or tell me a little more?"
 
 MAX_BUTTON_PAYLOAD = 1000
+# The customer's last word in a chat with the bot: the satisfaction question follows it.
+END_OF_CHAT_INTENTS = frozenset({"goodbye"})
 # C0 control characters except tab, newline and carriage return (NUL included).
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -122,6 +126,7 @@ class Router:
         self.rasa = rasa
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
         self.handoffs: "HandoffService | None" = None  # set by the app; None: the bot answers everything
+        self.surveys: "SurveyService | None" = None  # set by the app; None: no end-of-chat survey
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
@@ -192,12 +197,15 @@ class Router:
                 return []
             if inbound.status != PENDING:
                 return await self._db(self.store.replies_to, inbound.id)
+            button = inbound.payload.get("button_payload")
+            if self.surveys is not None and is_survey_answer(button):  # the hub's own question, whoever is talking
+                drafts = [await self.surveys.answer(conversation_id, button)]
+                return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
             handled_by = await self._db(self.store.handled_by, conversation_id)
             handoffs = self.handoffs
             if handoffs is not None and handled_by != "bot":
                 await handoffs.to_human(inbound)  # a person answers: the bot stays silent
                 return []
-            button = inbound.payload.get("button_payload")
             if handoffs is not None and button in texts.HUB_PAYLOADS:
                 drafts = await handoffs.hub_choice(conversation_id, button)
                 return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
@@ -229,7 +237,11 @@ class Router:
                     drafts = [messages.hub_reply(REPLY_NO_ANSWER, "handoff_unavailable")]
             stored = await self._store_replies(conversation_id, drafts, inbound.id, status, notify=request is not None)
             if handoffs is not None and status == ANSWERED and decision is not None:
-                await handoffs.after_bot_turn(inbound)
+                intent = await handoffs.after_bot_turn(inbound)
+                if intent in END_OF_CHAT_INTENTS and request is None and self.surveys is not None:
+                    question = await self.surveys.ask(conversation_id, "goodbye")
+                    if question is not None:
+                        stored += await self._store_replies(conversation_id, [question], inbound.id, ANSWERED)
             return stored
 
     async def _store_replies(self, conversation_id: str, drafts: list[OutboundDraft], reply_to: int, status: str,
@@ -252,7 +264,9 @@ class Router:
 
     def will_ask_bot(self, message: StoredMessage) -> bool:
         """True when answering this message means waiting for Rasa (used for typing indicators)."""
-        text = message.text or ""
+        text, button = message.text or "", message.payload.get("button_payload")
+        if button in texts.HUB_PAYLOADS or is_survey_answer(button):
+            return False  # the hub answers these itself, at once
         return message.status == PENDING and bool(text.strip()) and len(text) <= self.settings.max_message_chars
 
     async def _answer(self, inbound: StoredMessage) -> tuple[list[OutboundDraft], str]:

@@ -32,6 +32,8 @@ def canned_reply(sender: str, message: str) -> list[dict[str, Any]]:
         return [{"recipient_id": sender, "custom": {"handoff": {"reason": "asked_for_person"}}}]
     if message.startswith("/"):
         return [{"recipient_id": sender, "text": f"(intent {message})"}]
+    if lowered in ("bye", "goodbye", "bye!"):
+        return [{"recipient_id": sender, "text": "Thanks for chatting. Have a lovely day!"}]
     if lowered in ("hi", "hello", "hey"):
         return [
             {"recipient_id": sender, "text": "Hi there! What can I help you with today?"},
@@ -110,7 +112,9 @@ class RasaStub:
                 elif self.path.startswith("/conversations/") and "/tracker" in self.path:
                     sender = self.path.split("/")[2]
                     said = [r["message"] for r in stub.requests if r["sender"] == sender]
-                    intent = "nlu_fallback" if said and "gibberish" in said[-1] else "order_status"
+                    last = said[-1].lower() if said else ""
+                    intent = ("nlu_fallback" if "gibberish" in last else
+                              "goodbye" if last in ("bye", "goodbye", "bye!") else "order_status")
                     body = {"sender_id": sender, "slots": stub.slots.get(sender, {}),
                             "latest_message": {"text": said[-1] if said else None,
                                                "intent": {"name": intent, "confidence": 0.91},

@@ -10,6 +10,8 @@ import pytest
 from websockets.sync.client import connect
 
 from bot.agents.directory import AgentDirectory
+from bot.hub.store import Store
+from bot.surveys.store import SurveyStore
 from live_hub import LiveHub, client_file, token_for
 
 PASSWORD = "correct horse battery"
@@ -248,6 +250,19 @@ def test_roles_skills_and_capacity_decide_who_sees_and_takes_what(live, rasa):
     closed = sam.post(f"/api/agent/handoffs/{handoff['id']}/close", json={"disposition": "resolved", "note": "ok"})
     assert closed.json()["handoff"]["status"] == "closed" and closed.json()["handoff"]["disposition"] == "resolved"
     assert receive(ws, lambda f: f["type"] == "system" and f["event"] == "closed")
+    # The end-of-chat question follows, tied to this handoff and agent; the hub records the answer.
+    question = receive(ws, lambda f: f["type"] == "system" and f["event"] == "survey")
+    assert question["survey"]["kind"] == "csat" and [b["title"] for b in question["buttons"]] == \
+        ["1", "2", "3", "4", "5", "Skip"]
+    say(ws, "4", "s1", payload=question["buttons"][3]["payload"])
+    assert receive(ws, lambda f: f["type"] == "system" and f["event"] == "survey_thanks")
+    store = Store(live.settings.hub_db_url)
+    try:
+        [answered] = SurveyStore(store).for_conversation(handoff["conversation_id"])
+    finally:
+        store.close()
+    assert (answered.score, answered.status, answered.trigger, answered.handoff_id) == \
+        (4, "answered", "agent_closed", handoff["id"])
     bad = sam.post(f"/api/agent/handoffs/{second['id']}/close", json={"disposition": "maybe"})
     assert bad.status_code == 422
     for socket in sockets + [ws, ws2]:

@@ -1,0 +1,1 @@
+"""Satisfaction surveys at the end of a chat (CSAT now; CES and NPS share the same shape)."""
