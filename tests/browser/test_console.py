@@ -117,6 +117,10 @@ def test_agent_takes_over_from_the_bot_and_hands_back(page: Page, customer: Page
     expect(customer.locator(".cb-typing")).to_be_hidden()
     expect(transcript.locator(".msg--agent")).to_have_count(1)  # the websocket echo did not double it
     expect(transcript.locator(".msg--pending")).to_have_count(0)
+    # Read receipts both ways: the console has the conversation open, so the customer's last message
+    # is seen by Alex; the customer's open widget reads Alex's reply, so the console shows "Seen".
+    expect(customer.locator(".cb-row--customer .cb-meta").last).to_contain_text("Seen by Alex")
+    expect(transcript.locator(".msg--agent .msg-seen")).to_have_text("Seen")
 
     # A canned reply and a suggested answer go into the composer for editing, not straight out.
     canned = page.get_by_label("Insert a canned reply")

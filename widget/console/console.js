@@ -462,6 +462,7 @@
       renderConversation(!(options && options.keepScroll && sameConversation));
       renderContext();
       fetchSuggestions();
+      markRead();
     } catch (e) {
       if (e.status === 403 || e.status === 404) {
         notice(e.message);
@@ -571,6 +572,7 @@
       }
     }
     const node = messageNode(message);
+    if (message.id !== undefined && message.id !== null) node.dataset.id = String(message.id);
     $("transcript").appendChild(node);
     if (message.id !== undefined && message.id !== null) state.rendered[message.id] = node;
     return node;
@@ -619,7 +621,10 @@
     if (time) time.textContent = clock(message.created_at);
     const retry = node.querySelector(".msg-retry");
     if (retry) retry.remove();
-    if (message.id !== undefined && message.id !== null) state.rendered[message.id] = node;
+    if (message.id !== undefined && message.id !== null) {
+      state.rendered[message.id] = node;
+      node.dataset.id = String(message.id);
+    }
   }
 
   function scrollTranscript(force) {
@@ -1335,6 +1340,9 @@
       case "typing":
         if (state.detail && frame.conversation_id === state.detail.handoff.conversation_id) setCustomerTyping(Boolean(frame.on));
         break;
+      case "customer_read":
+        if (state.detail && frame.conversation_id === state.detail.handoff.conversation_id) showSeen(frame.up_to);
+        break;
       default:
         break;
     }
@@ -1350,6 +1358,7 @@
       if (message.type === "customer") {
         setCustomerTyping(false);
         refreshSuggestionsSoon();
+        markRead();
       }
       if (node) scrollTranscript(message.type !== "customer");
       if (message.type === "system") fetchQueue();
@@ -1362,6 +1371,29 @@
       renderQueue();
       announce("New message from " + customerName(handoff));
     }
+  }
+
+  // ------------------------------------------------------------------ read receipts
+  // The agent who has the conversation open (and the tab visible) has read the customer's messages;
+  // the customer's widget shows "Seen by <name>". The customer's own reads come back as customer_read.
+  function markRead() {
+    if (!canReply() || document.visibilityState !== "visible" || !state.ws) return;
+    const ids = Array.from($("transcript").querySelectorAll(".msg--customer[data-id]"))
+      .map((node) => Number(node.dataset.id)).filter((id) => id > 0);
+    if (!ids.length) return;
+    const upTo = Math.max.apply(null, ids);
+    if (state.readSent && state.readSent.handoff === state.detail.handoff.id && state.readSent.upTo >= upTo) return;
+    state.readSent = { handoff: state.detail.handoff.id, upTo: upTo };
+    state.ws.send(JSON.stringify({ type: "read", handoff_id: state.detail.handoff.id, up_to: upTo }));
+  }
+  document.addEventListener("visibilitychange", markRead);
+
+  function showSeen(upTo) {
+    const seen = Array.from($("transcript").querySelectorAll(".msg--agent[data-id], .msg--bot[data-id]"))
+      .filter((node) => Number(node.dataset.id) <= upTo);
+    $("transcript").querySelectorAll(".msg-seen").forEach((node) => node.remove());
+    const last = seen[seen.length - 1];
+    if (last) last.querySelector(".msg-head").appendChild(el("span", "msg-seen", "Seen"));
   }
 
   // ------------------------------------------------------------------ boot
