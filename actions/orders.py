@@ -40,8 +40,15 @@ class ActionOrderStatus(SafeAction):
             return self.reset_events(tracker)
         reply = replies.order_status_reply(order, tracker.get_slot("order_request"), profile(), now(),
                                            tone=frustration_level(tracker))
-        utter(dispatcher, reply.text)
+        utter(dispatcher, reply.text, buttons=tracking_buttons(order) or None)
         events = self.reset_events(tracker)
         if reply.offer_callback:
             events.append(FollowupAction("utter_offer_callback"))
         return events
+
+
+def tracking_buttons(order) -> list[dict]:
+    """A link button to the carrier's tracking page (the widget opens it; other channels show the link)."""
+    shipment = order.shipment
+    url = profile().tracking_url(shipment.carrier, shipment.tracking_number) if shipment else None
+    return [{"title": f"Track with {shipment.carrier}", "url": url}] if url else []

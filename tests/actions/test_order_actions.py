@@ -159,6 +159,14 @@ async def test_status_of_a_shipped_order(crm_url, dispatcher, domain):
         f"(tracking 1Z84F2A70399271864, https://www.ups.com/track?tracknum=1Z84F2A70399271864) and is expected "
         f"{day(2)}."
     ]
+    # and a link button to the carrier's page (the widget opens it in a new tab)
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": "Track with UPS", "url": "https://www.ups.com/track?tracknum=1Z84F2A70399271864"}]
+
+
+async def test_an_order_not_shipped_has_no_tracking_button(crm_url, dispatcher, domain):
+    await status(dispatcher, domain, order_id="A1046", customer="C1001")
+    assert all(not message.get("buttons") for message in dispatcher.messages)
 
 
 async def test_late_request_for_an_order_still_on_schedule(crm_url, dispatcher, domain):
