@@ -466,15 +466,11 @@
     if (group.childNodes.length) log.appendChild(group);
   }
 
-  /** The score a survey button answers: its title when that is a number in the scale, else the last
-   *  number in its payload (e.g. '/csat{"score":4}'); null for buttons such as "Skip". */
+  /** The score a survey button answers: its title when that is a whole number in the scale; null for
+   *  buttons such as "Skip". */
   function surveyScore(button, lo, hi) {
     var title = button.title.trim();
     var n = /^\d+$/.test(title) ? parseInt(title, 10) : NaN;
-    if (isNaN(n) && typeof button.payload === "string") {
-      var numbers = button.payload.match(/\d+/g);
-      n = numbers ? parseInt(numbers[numbers.length - 1], 10) : NaN;
-    }
     return n >= lo && n <= hi ? n : null;
   }
 

@@ -147,3 +147,19 @@ def test_phone_screenshot(phone: Page, hub, screenshots):
     phone.get_by_role("dialog").evaluate("d => d.getAnimations().forEach(a => a.finish())")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.screenshot(path=str(screenshots / "widget-phone.png"))
+
+
+def test_the_satisfaction_question_after_goodbye_is_answered_in_the_widget(page: Page, hub, rasa):
+    open_widget(page, hub.url)
+    say(page, "where is my order")
+    expect(bot_bubbles(page).last).to_contain_text("You said: where is my order")
+    say(page, "bye")
+    survey = page.get_by_role("group", name="How satisfied are you with the help you got today?")
+    expect(survey.locator(".cb-score")).to_have_count(5)
+    expect(survey.get_by_role("button", name="Skip")).to_be_visible()
+    survey.get_by_role("button", name="5 out of 5: Very happy").click()
+    expect(page.locator(".cb-system").last).to_contain_text("great to hear")
+    path = hub.settings.hub_db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT kind, score, status FROM survey_responses").fetchall() == [("csat", 5, "answered")]
+    assert rasa.messages == ["where is my order", "bye"]  # the answer never went to the bot
