@@ -16,7 +16,8 @@ from bot.agents.directory import AgentDirectory
 from bot.settings import Settings
 from hub_stubs import XSS_IMG, RasaStub
 from live_hub import LiveHub, client_file
-from tests.browser.console_page import PASSWORD, open_widget, sign_in, widget_say
+from tests.browser.console_page import PASSWORD, sign_in
+from tests.browser.widget_page import open_widget, say as widget_say
 
 pytestmark = pytest.mark.browser
 

@@ -5,19 +5,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from hub_stubs import XSS_IMG, XSS_SCRIPT
+from tests.browser.widget_page import open_widget
 
 pytestmark = pytest.mark.browser
 
 GREETING = "Hi! I'm Lark, the Larkspur assistant. How can I help?"
-
-
-def open_widget(page: Page, url: str) -> None:
-    page.goto(url + "/demo/")
-    launcher = page.get_by_role("button", name="Chat with Larkspur & Co")
-    expect(launcher).to_be_visible()
-    launcher.click()
-    expect(page.get_by_role("dialog", name="Chat with Larkspur & Co")).to_be_visible()
-    expect(page.locator(".cb-status-text")).to_have_text("Online")
 
 
 def send(page: Page, text: str) -> None:

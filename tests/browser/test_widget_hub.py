@@ -9,25 +9,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from hub_stubs import XSS_IMG, XSS_SCRIPT
+from tests.browser.widget_page import BRAND, open_widget, say
 
 pytestmark = pytest.mark.browser
 
-BRAND = "Larkspur & Co"
 TOKEN = "localStorage.getItem('carebot:token:' + location.origin)"
-
-
-def open_widget(page: Page, url: str | None = None) -> None:
-    if url:
-        page.goto(url + "/demo/")
-    if not page.get_by_role("dialog", name=f"Chat with {BRAND}").is_visible():
-        page.get_by_role("button", name=f"Chat with {BRAND}").click()
-    expect(page.locator(".cb-status-text")).to_have_text("Online")
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_role("textbox", name=f"Message {BRAND}")
-    box.fill(text)
-    box.press("Enter")
 
 
 def stored_customer_texts(hub) -> list[str]:

@@ -9,22 +9,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import FakeHubSocket
+from tests.browser.widget_page import open_widget, say
 
 pytestmark = pytest.mark.browser
 
 SHADOW = "document.getElementById('carebot-widget').shadowRoot"
-
-
-def open_widget(page: Page, url: str) -> None:
-    page.goto(url + "/demo/")
-    page.get_by_role("button", name="Chat with Larkspur & Co").click()
-    expect(page.locator(".cb-status-text")).to_have_text("Online")
-
-
-def say(page: Page, text: str) -> None:
-    box = page.get_by_role("textbox", name="Message Larkspur & Co")
-    box.fill(text)
-    box.press("Enter")
 
 
 def bot(frame_id: int, text: str = "", **extra) -> dict:

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.agents.directory import AgentDirectory
-from tests.browser.console_page import PASSWORD, open_widget, sign_in, widget_say
+from tests.browser.console_page import PASSWORD, sign_in
+from tests.browser.widget_page import open_widget, say as widget_say
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
