@@ -30,6 +30,7 @@ class Hub:
     agents: AgentConnections
     directory: AgentDirectory
     handoffs: HandoffService
+    channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (set in the lifespan)
     background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:
