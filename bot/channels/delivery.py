@@ -42,6 +42,7 @@ class ChannelDelivery:
         self.retry_base_s = retry_base_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._restarted = True  # the first pass after a start tries every pending row at once
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
@@ -96,6 +97,7 @@ class ChannelDelivery:
         """Send every due row (in order per address); returns the seconds until the next one is due."""
         rows = await self._db(self.store.pending)
         now = utcnow()
+        restarted, self._restarted = self._restarted, False
         by_address: dict[tuple[str, str], list[OutboxEntry]] = {}
         next_due = IDLE_POLL_S
         for row in rows:
@@ -103,7 +105,7 @@ class ChannelDelivery:
         runs = []
         for queue in by_address.values():
             head = queue[0]  # later messages wait for an earlier one being retried: the order is kept
-            if head.next_attempt_at > now:
+            if head.next_attempt_at > now and not restarted:
                 next_due = min(next_due, (head.next_attempt_at - now).total_seconds())
                 continue
             runs.append(self._deliver_queue(queue))

@@ -39,8 +39,10 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -> str:
-    """Twilio's request signature (https://www.twilio.com/docs/usage/security#validating-requests)."""
-    data = url + "".join(key + value for key, value in sorted(params))
+    """Twilio's request signature (https://www.twilio.com/docs/usage/security#validating-requests).
+
+    Parameters sorted by name, then value; a repeated identical pair counts once (as Twilio's helpers do)."""
+    data = url + "".join(key + value for key, value in sorted(set(params)))
     digest = hmac.new(auth_token.encode("utf-8"), data.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 
