@@ -8,6 +8,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -88,8 +89,12 @@ class WebhookError(Exception):
 
 async def perform(http: httpx.AsyncClient, call: ApiCall, *, timeout_s: float = 15.0) -> httpx.Response:
     """Make the call; network trouble and 5xx / 429 are retryable, other 4xx are not."""
+    headers, content = dict(call.headers), None
+    if call.form is not None:  # a list of pairs keeps repeated fields and their order
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        content = urlencode(call.form).encode("utf-8")
     try:
-        response = await http.request(call.method, call.url, json=call.json, data=call.form, headers=call.headers,
+        response = await http.request(call.method, call.url, json=call.json, content=content, headers=headers,
                                       auth=call.auth, timeout=timeout_s)
     except httpx.HTTPError as exc:
         raise SendError(f"network: {exc.__class__.__name__}", retryable=True) from exc
