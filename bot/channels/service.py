@@ -192,7 +192,7 @@ class ChannelService:
             except SendError as exc:
                 log.warning("could not read the Slack user's e-mail", extra={"event": "slack_user_failed",
                                                                             "error": exc.reason})
-                return None, False
+                return None, not exc.retryable  # refused (no such user, missing scope): asked, no answer
         try:
             customer_id = await self._db(crm_customer_id, self.crm_url, phone=inbound.phone, email=email)
         except LookupFailed:
