@@ -209,12 +209,16 @@ class ChannelService:
             customer_id = found or customer_id
         target: str | None = None
         if customer_id:
+            # Just identified here: join the customer's conversation. Known before: follow the livelier one.
             since = utcnow() - timedelta(days=self.settings.continue_days)
             recent = await self._db(self.store.recent_conversation, customer_id, since)
             if recent is not None and (binding is None or recent[0] != binding.conversation_id):
-                current = await self._db(self.store.updated_at, binding.conversation_id) if binding else None
-                if current is None or recent[1] > current:
+                if binding is None or binding.customer_id != customer_id:
                     target = recent[0]
+                else:
+                    current = await self._db(self.store.updated_at, binding.conversation_id)
+                    if current is None or recent[1] > current:
+                        target = recent[0]
         previous = None
         if target is not None:
             previous = await self._db(self._last_channel, target)
