@@ -64,7 +64,9 @@ def test_delivery_gives_up_after_the_last_attempt(client, platform):
     assert len([r for r in platform.requests if r.path.endswith(MESSAGES_PATH)]) == 4
 
 
-def test_a_message_pending_at_shutdown_is_delivered_after_the_restart(make_client, settings, channel_settings, platform):
+def test_a_message_pending_at_shutdown_is_delivered_after_the_restart(make_client, settings, channel_settings, platform,
+                                                                     hub_db_url):
+    settings = replace(settings, hub_db_url=hub_db_url)  # SQLite and PostgreSQL
     down = replace(channel_settings, retry_base_s=60.0,
                    telegram=replace(channel_settings.telegram, api_url=closed_port_url()))
     first = make_client(settings, down)
