@@ -42,6 +42,7 @@ class ChannelDelivery:
         self.retry_base_s = retry_base_s
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._side_tasks: set[asyncio.Task] = set()
         self._restarted = True  # the first pass after a start tries every pending row at once
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -50,11 +51,30 @@ class ChannelDelivery:
     # -- what to send ------------------------------------------------------------------------------------
     async def sink(self, conversation_id: str, frame: dict[str, Any]) -> None:
         """The hub pushed ``frame`` to the customer: queue it for their messaging channel, if any."""
+        if frame.get("type") == "typing" and frame.get("on"):
+            await self._typing(conversation_id)
+            return
         if frame.get("type") not in DELIVERED_FRAMES or not isinstance(frame.get("id"), int):
             return
         target = await self._db(self.store.active_target, conversation_id)
         if target is not None:
             await self.enqueue(frame["id"], *target)
+
+    async def _typing(self, conversation_id: str) -> None:
+        """Telegram's "typing…" while the bot or an agent writes; best effort, never retried."""
+        target = await self._db(self.store.active_target, conversation_id)
+        platform = self.platforms.get(target[0]) if target else None
+        if platform is None or not platform.enabled or not hasattr(platform, "typing"):
+            return
+
+        async def send() -> None:
+            try:
+                await platform.call(self.http, platform.typing(target[1]))
+            except SendError:
+                pass
+        task = asyncio.create_task(send())  # never delay the push that carried it
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
 
     async def enqueue(self, message_id: int, channel: str, address: str) -> None:
         platform = self.platforms.get(channel)

@@ -117,12 +117,18 @@ class ChannelService:
 
     async def _answer(self, accepted: Accepted, *, push: bool = True) -> None:
         conversation_id = accepted.conversation_id
+        typing = push and self.router.will_ask_bot(accepted.inbound) and await self.router.bot_speaks(conversation_id)
         try:
+            if typing:  # as the widget's websocket does: open tabs and Telegram show "typing…"
+                await self.connections.push(conversation_id, {"type": "typing", "on": True})
             replies = await self.router.respond(accepted)
         except Exception:  # noqa: BLE001 - stays pending; a platform retry or an agent picks it up
             log.exception("failed to answer a channel message", extra={"event": "answer_failed",
                                                                        "conversation_id": conversation_id})
             return
+        finally:
+            if typing:
+                await self.connections.push(conversation_id, {"type": "typing", "on": False})
         for reply in replies:
             frame = to_wire(reply, text_limit=self.text_limit)
             if push:

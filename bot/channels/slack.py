@@ -107,8 +107,8 @@ class Slack:
             raise WebhookError(400, "invalid_payload", "Slack event_callback: 'event' is missing.")
         if event.get("type") not in ("message", "app_mention"):
             return None
-        if event.get("bot_id") or event.get("subtype"):  # our own posts, edits, joins...: not a customer message
-            return None
+        if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
+            return None  # our own posts, edits, joins...: not a customer message (a file upload is one)
         channel, user = _str(event, "channel", "message"), _str(event, "user", "message")
         ts = _str(event, "ts", "message")
         text = event.get("text") if isinstance(event.get("text"), str) else ""

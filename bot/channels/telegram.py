@@ -137,6 +137,11 @@ class Telegram:
             calls.append(ApiCall("POST", f"{self._base}/sendMessage", json=send))
         return calls
 
+    def typing(self, address: str) -> ApiCall:
+        """"typing…" under the chat title for about five seconds (the bot or an agent is writing)."""
+        chat_id: int | str = int(address) if address.lstrip("-").isdigit() else address
+        return ApiCall("POST", f"{self._base}/sendChatAction", json={"chat_id": chat_id, "action": "typing"})
+
     def answer_callback(self, callback_id: str) -> ApiCall:
         """Stops the spinner on the pressed button (Telegram asks for it within seconds)."""
         return ApiCall("POST", f"{self._base}/answerCallbackQuery", json={"callback_query_id": callback_id})

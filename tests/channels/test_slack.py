@@ -62,6 +62,14 @@ def test_images_are_image_blocks(client, platform):
         {"type": "image", "image_url": "https://example.com/kettle.png", "alt_text": "Here it is:"}]
 
 
+def test_a_file_upload_without_text_gets_the_text_only_reply(client, platform, rasa):
+    upload = slack_message("", subtype="file_share", files=[{"id": "F0S43P1CZ", "name": "receipt.png",
+                                                             "mimetype": "image/png", "filetype": "png"}])
+    assert post_slack_event(client, upload).status_code == 200
+    [reply] = platform.wait_sent("/chat.postMessage")
+    assert reply.json["text"].startswith("Sorry, I can only read text messages") and rasa.messages == []
+
+
 def test_own_posts_edits_and_retries_are_not_new_messages(client, platform, rasa):
     own = slack_message("Hi there!", bot_id="B0123", user="U0BOTUSER")
     edited = slack_message("hi", subtype="message_changed")

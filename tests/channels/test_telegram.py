@@ -40,6 +40,8 @@ def test_a_message_is_stored_answered_and_sent_with_an_inline_keyboard(client, p
                                [{"text": "Track my order", "callback_data": f"{offered}:0"}],
                                [{"text": "Start a return", "callback_data": f"{offered}:1"}],
                                [{"text": "Coffee Club", "callback_data": f"{offered}:2"}]]}}
+    [typing] = platform.wait_sent("/sendChatAction")  # while the bot was answering
+    assert typing.json == {"chat_id": CHAT, "action": "typing"}
 
 
 def test_a_button_press_sends_the_payload_to_the_bot_and_stops_the_spinner(client, platform, rasa):
