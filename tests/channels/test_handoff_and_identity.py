@@ -54,10 +54,6 @@ def history(client, conversation_id: str) -> list[dict]:
     return client.get(f"/api/conversations/{conversation_id}/messages").json()["messages"]
 
 
-def texts_sent(platform, suffix: str) -> list[str]:
-    return [r.json["text"] for r in platform.sent(suffix)]
-
-
 def test_a_handoff_over_telegram_queue_agent_joins_agent_replies_customer_answers(
         directory, client, platform, rasa):
     login(client, "alex")
