@@ -78,6 +78,10 @@ class WhatsApp:
         fields: dict[str, str] = {}
         for key, value in _form(body):
             fields.setdefault(key, value)
+        if "Body" not in fields and "MessageStatus" in fields:
+            return None  # a delivery status callback (sent, delivered, read), not a customer message
+        if fields.get("From") == self.settings.sender:
+            return None  # our own number
         missing = [k for k in ("From", "MessageSid") if not fields.get(k)]
         if missing:
             raise WebhookError(400, "invalid_message", f"Twilio message: {', '.join(missing)} missing.")

@@ -104,3 +104,13 @@ def test_a_customer_known_to_the_crm_gets_their_card_on_the_conversation(client,
     assert binding.customer_id == "C1001"
     meta = client.app.state.hub.handoffs.handoffs.meta(binding.conversation_id)
     assert meta["customer"]["customer_id"] == "C1001" and meta["customer"]["name"] == "Maria Lopez"
+
+
+def test_status_callbacks_are_not_customer_messages(client, platform, rasa):
+    status = [("MessageSid", "SM0123456789abcdef0123456789abcdef"), ("MessageStatus", "delivered"),
+              ("SmsStatus", "delivered"), ("AccountSid", TWILIO_SID), ("From", TWILIO_FROM),
+              ("To", f"whatsapp:{OTHER_PHONE}"), ("ApiVersion", "2010-04-01"), ("ChannelPrefix", "whatsapp")]
+    assert post_whatsapp(client, status).status_code == 200
+    time.sleep(0.2)
+    assert rasa.messages == [] and platform.requests == []
+    assert client.app.state.hub.channels.store.binding("whatsapp", TWILIO_FROM.removeprefix("whatsapp:")) is None
