@@ -5,7 +5,7 @@ from typing import Iterator
 
 import httpx
 import pytest
-from conftest import MARIA_PHONE, PUBLIC_URL, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, wa_form
+from channel_payloads import MARIA_PHONE, PUBLIC_URL, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, wa_form
 from live_hub import LiveHub
 from playwright.sync_api import Page, expect
 

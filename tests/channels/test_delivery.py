@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from conftest import TG_TOKEN, TWILIO_SID, post_telegram, post_whatsapp, tg_message, wa_form
+from channel_payloads import TG_TOKEN, TWILIO_SID, post_telegram, post_whatsapp, tg_message, wa_form
 from hub_stubs import closed_port_url
 
 from bot.hub.store import OutboundDraft

@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from conftest import (
+from channel_payloads import (
     MARIA_CHAT,
     MARIA_EMAIL,
     MARIA_PHONE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import (
+from channel_payloads import (
     SLACK_DM,
     SLACK_TOKEN,
     SLACK_USER,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from conftest import MARIA_TG, TG_TOKEN, post_telegram, tg_callback, tg_message
+from channel_payloads import MARIA_TG, TG_TOKEN, post_telegram, tg_callback, tg_message
 
 from bot.channels.base import TEXT_ONLY
 

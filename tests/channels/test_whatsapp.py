@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import MARIA_PHONE, PUBLIC_URL, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, post_whatsapp, wa_form
+from channel_payloads import MARIA_PHONE, PUBLIC_URL, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, post_whatsapp, wa_form
 
 from bot.channels.base import TEXT_ONLY
 from bot.channels.whatsapp import twilio_signature
