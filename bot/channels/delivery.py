@@ -51,6 +51,8 @@ class ChannelDelivery:
     # -- what to send ------------------------------------------------------------------------------------
     async def sink(self, conversation_id: str, frame: dict[str, Any]) -> None:
         """The hub pushed ``frame`` to the customer: queue it for their messaging channel, if any."""
+        if not any(platform.enabled for platform in self.platforms.values()):
+            return  # no messaging channel configured: the web widget only, no database look-up
         if frame.get("type") == "typing" and frame.get("on"):
             await self._typing(conversation_id)
             return

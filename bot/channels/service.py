@@ -167,7 +167,8 @@ class ChannelService:
             chosen = buttons[inbound.button.index]
             return chosen["title"], chosen.get("payload") or chosen["title"]
         text = inbound.text or ""
-        if not self.platforms[inbound.channel].native_buttons:
+        # Numbers answer the bot's (or the hub's) latest options; with a person, "1" is just text.
+        if not self.platforms[inbound.channel].native_buttons and await self.router.bot_speaks(conversation_id):
             offered = await self._db(self.store.latest_buttons, conversation_id)
             chosen = pick_option(text, buttons_of(offered)) if offered is not None else None
             if chosen is not None:

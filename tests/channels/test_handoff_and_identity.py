@@ -108,6 +108,14 @@ def test_nobody_online_the_offline_choices_work_as_whatsapp_numbers(directory, c
     ticket = dict(platform.wait_sent(MESSAGES_PATH, 3)[2].form)["Body"]
     assert ticket.startswith("Done: ticket H-") and rasa.messages == ["give me some options", "/request_human"]
 
+    login(client, "alex")  # Alex takes the ticket: from now on "2" is what the customer says to Alex
+    [handoff] = client.get("/api/agent/queue").json()["queued"]
+    assert client.post(f"/api/agent/handoffs/{handoff['id']}/accept").status_code == 200
+    platform.wait_sent(MESSAGES_PATH, 4)  # "Alex Kim joined the chat."
+    post_whatsapp(client, wa_form("2", sender=phone))
+    platform.wait_for(lambda: history(client, handoff["conversation_id"])[-1]["text"] == "2")
+    assert rasa.messages == ["give me some options", "/request_human"]
+
 
 def test_the_slack_keep_chatting_button_is_a_hub_choice(directory, client, platform, rasa):
     post_slack_event(client, slack_message("give me some options"))
