@@ -96,6 +96,9 @@ class HandoffService:
         self.surveys = surveys  # bot.surveys.service.SurveyService; None: no survey when an agent closes
         self._scorer = scorer
         self._kb = None
+        # Called (in a worker thread) with (conversation_id, customer_id) when a conversation's customer is
+        # verified, so the messaging channels can continue it on another channel (bot/channels/service.py).
+        self.on_customer: Callable[[str, str], None] | None = None
         self._load_lock = threading.Lock()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -263,6 +266,8 @@ class HandoffService:
         self.handoffs.set_meta(conversation_id, customer={
             "customer_id": customer.customer_id, "name": customer.full_name, "tier": customer.tier,
             "at_risk": len(tickets) >= self.config.at_risk_open_tickets})
+        if self.on_customer is not None:
+            self.on_customer(conversation_id, customer.customer_id)
 
     # -- escalation ----------------------------------------------------------------------------------
     def agent_loads(self) -> list[AgentLoad]:

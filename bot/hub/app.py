@@ -10,6 +10,9 @@ import anyio
 from fastapi import FastAPI
 
 from bot.agents.directory import AgentDirectory
+from bot.channels import open_channels
+from bot.channels import routes as channel_routes
+from bot.channels.settings import ChannelSettings
 from bot.client_profile import load_client_profile
 from bot.frustration.config import load_escalation_config
 from bot.handoff.config import load_handoff_config
@@ -35,8 +38,10 @@ log = logging.getLogger(__name__)
 WIDGET_DIR = PROJECT_ROOT / "widget"
 
 
-def create_app(settings: Settings | None = None, *, widget_dir: Path | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, widget_dir: Path | None = None,
+               channel_settings: ChannelSettings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    channel_settings = channel_settings or ChannelSettings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,12 +78,16 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             sessions=sessions,
             receipts=receipts,
         )
+        app.state.hub.channels = await open_channels(
+            channel_settings, store=store, router=router, connections=connections, spawn=app.state.hub.spawn,
+            crm_url=settings.crm_url, text_limit=settings.max_message_chars)
         log.info("hub started", extra={"event": "hub_started", "rasa_url": settings.rasa_url,
                                        "database": store.engine.url.render_as_string(hide_password=True)})
         try:
             yield
         finally:
             await app.state.hub.drain(timeout_s=settings.rasa_timeout_s + 5)
+            await app.state.hub.channels.close()  # after the drain: answers produced meanwhile are in the outbox
             await rasa.aclose()
             answers.close()
             directory.close()
@@ -99,6 +108,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
     app.include_router(ws.router)
     app.include_router(agent.router)
     app.include_router(agent_ws.router)
+    app.include_router(channel_routes.router)
     static_router, widget_files, console_files = static.build(widget_dir or WIDGET_DIR)
     app.include_router(static_router)
     app.mount("/widget", widget_files, name="widget")

@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from typing import Any, Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,15 @@ class SocketPeer:
         return True
 
 
+Sink = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
 class Connections:
-    def __init__(self) -> None:
+    def __init__(self, sink: Sink | None = None) -> None:
         self._by_conversation: dict[str, set[Connection]] = defaultdict(set)
+        # Sees every frame pushed to a customer, open tab or not: the messaging channels
+        # (bot/channels/delivery.py) forward it to the customer's Telegram, WhatsApp or Slack.
+        self.sink = sink
 
     def add(self, conversation_id: str, connection: Connection) -> None:
         self._by_conversation[conversation_id].add(connection)
@@ -61,6 +67,11 @@ class Connections:
 
     async def push(self, conversation_id: str, frame: dict[str, Any], *, exclude: Connection | None = None) -> int:
         """Send ``frame`` to every open connection of the conversation; returns how many got it."""
+        if self.sink is not None:
+            try:
+                await self.sink(conversation_id, frame)
+            except Exception:  # noqa: BLE001 - a channel problem must not stop the web tabs getting it
+                log.exception("outbound sink failed", extra={"event": "sink_failed", "conversation_id": conversation_id})
         peers = [peer for peer in self._by_conversation.get(conversation_id, ()) if peer is not exclude]
         if not peers:
             return 0

@@ -34,6 +34,8 @@ def to_wire(message: StoredMessage, *, text_limit: int = HISTORY_TEXT_LIMIT) -> 
         out: dict[str, Any] = {"type": "customer", "id": message.id, "text": text}
         if message.client_message_id is not None:
             out["client_id"] = message.client_message_id
+        if message.payload.get("channel"):  # written on Telegram, WhatsApp, Slack... (absent: the web widget)
+            out["channel"] = message.payload["channel"]
         if len(text) > text_limit:
             out["text"] = text[:text_limit] + TRUNCATION_MARKER
             out["truncated"] = True

@@ -161,8 +161,11 @@ class Router:
         client_message_id: Any = None,
         *,
         button_payload: Any = None,
+        channel: str | None = None,
     ) -> Accepted:
-        """Validate and store; raises ``InvalidInput`` or ``UnknownConversation``."""
+        """Validate and store; raises ``InvalidInput`` or ``UnknownConversation``.
+
+        ``channel`` (telegram, whatsapp, slack...) is recorded on the message; None is the web widget."""
         cleaned = clean_text(text)
         client_message_id = check_client_message_id(client_message_id)
         button_payload = check_button_payload(button_payload)
@@ -178,6 +181,8 @@ class Router:
             else:
                 log.warning("button payload was not offered in this conversation; sending the title as text",
                             extra={"event": "button_payload_ignored", "conversation_id": conversation_id})
+        if channel is not None:
+            payload["channel"] = channel
         result = await self._db(
             self.store.add_inbound, conversation_id, cleaned,
             client_message_id=client_message_id, payload=payload or None, status=PENDING,
@@ -286,7 +291,7 @@ class Router:
         # Rasa reads text starting with "/" as an intent with entities ("/inform{...}"): only
         # buttons the bot offered may do that, never typed text.
         bot_text = inbound.payload.get("button_payload") or text.lstrip().lstrip("/") or text
-        metadata = {"channel": "web", "hub_message_id": inbound.id}
+        metadata = {"channel": inbound.payload.get("channel") or "web", "hub_message_id": inbound.id}
         if inbound.client_message_id:
             metadata["client_message_id"] = inbound.client_message_id
         started = time.perf_counter()

@@ -34,6 +34,7 @@ class Hub:
     handoffs: HandoffService
     sessions: SessionTokens
     receipts: Receipts
+    channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (set in the lifespan)
     background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:

@@ -557,6 +557,7 @@
 
   // -- transcript
   const WHO = { customer: "Customer", bot: "Assistant", agent: "Agent", system: "" };
+  const CHANNEL_LABELS = { telegram: "Telegram", whatsapp: "WhatsApp", slack: "Slack", web: "Web chat" };
 
   function appendMessage(message, live) {
     if (!message || typeof message !== "object") return null;
@@ -598,6 +599,10 @@
     if (type === "customer") who = customerName(state.detail && state.detail.handoff);
     if (type === "agent") who = (message.agent && message.agent.name) || "Agent";
     head.appendChild(el("span", "msg-who", who));
+    // Written on Telegram, WhatsApp or Slack (no badge: the web widget).
+    if (type === "customer" && typeof message.channel === "string" && message.channel) {
+      head.appendChild(el("span", "badge badge-channel", CHANNEL_LABELS[message.channel] || humanize(message.channel)));
+    }
     const time = el("time", "msg-time", pending ? "Sending…" : clock(message.created_at));
     if (message.created_at) time.dateTime = message.created_at;
     head.appendChild(time);

@@ -1,0 +1,280 @@
+"""A message from Telegram, WhatsApp or Slack, from webhook to answer, and proactive sends to an address.
+
+``receive`` runs inside the webhook request and returns once the message is stored (the platform
+gets its 200 quickly and does not retry); the bot's answer is produced in the background by the
+same router the web widget uses, and every reply reaches the platform through the hub's
+``Connections.push`` -> ``ChannelDelivery.sink`` -> outbox. The platform's message id is the
+``client_message_id``, so a platform retry stores nothing new and gets no second answer.
+
+``deliver_to`` is what proactive outreach calls (docs/channels.md).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any, Callable, Mapping, Sequence, TypeVar
+
+import anyio
+import httpx
+
+from bot.channels.base import Inbound, SendError, TEXT_ONLY, buttons_of, pick_option
+from bot.channels.delivery import ChannelDelivery
+from bot.channels.identity import LookupFailed, crm_customer_id
+from bot.channels.settings import ChannelSettings
+from bot.channels.store import Binding, ChannelStore
+from bot.hub.connections import Connections
+from bot.hub.messages import to_wire
+from bot.hub.router import Accepted, Router
+from bot.hub.store import ANSWERED, PENDING, REJECTED, SYSTEM, OutboundDraft, StoredMessage, utcnow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LABELS = {"web": "our website chat", "telegram": "Telegram", "whatsapp": "WhatsApp", "slack": "Slack"}
+RECHECK_UNKNOWN = timedelta(days=1)  # an address the CRM did not know is asked about again after a day
+
+
+def continued_text(previous: str | None) -> str:
+    where = f" from {LABELS.get(previous or 'web', previous)}" if previous else ""
+    return (f"Welcome back! This continues your earlier conversation{where}, "
+            "so there's no need to repeat anything.")
+
+
+IDENTIFIED = "Thanks! I've found your customer account, so I can help with your orders here."
+CONTACT_THANKS = "Thanks for sharing your number."
+
+
+@dataclass(frozen=True)
+class Bound:
+    conversation_id: str
+    customer_id: str | None
+    continued_from: str | None  # the conversation's previous channel when this address just joined it
+    continued: bool
+
+
+class ChannelService:
+    def __init__(self, *, settings: ChannelSettings, store: ChannelStore, router: Router, connections: Connections,
+                 delivery: ChannelDelivery, platforms: Mapping[str, Any], http: httpx.AsyncClient,
+                 spawn: Callable[..., Any], crm_url: str | None = None, text_limit: int = 4000) -> None:
+        self.settings, self.store, self.router, self.connections = settings, store, router, connections
+        self.delivery, self.platforms, self.http, self.spawn = delivery, platforms, http, spawn
+        self.crm_url, self.text_limit = crm_url, text_limit
+        self._locks: "weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock]" = weakref.WeakValueDictionary()
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+
+    def _lock(self, key: tuple[str, str]) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    # -- incoming --------------------------------------------------------------------------------------
+    async def receive(self, inbound: Inbound) -> Accepted | None:
+        """Store the customer's message (answered in the background); None when there was nothing to store."""
+        platform = self.platforms[inbound.channel]
+        if inbound.callback_id is not None:
+            self.spawn(self._acknowledge(platform, inbound.callback_id), name="telegram-callback-ack")
+            if inbound.button is None:
+                return None  # callback data the hub did not write: nothing to do
+        async with self._lock((inbound.channel, inbound.address)):
+            bound = await self._bind(inbound)
+        conversation_id = bound.conversation_id
+        if inbound.contact_shared and not (inbound.text or "").strip():
+            reply = continued_text(bound.continued_from) if bound.continued else (
+                IDENTIFIED if bound.customer_id else CONTACT_THANKS)
+            return await self._store_and_reply(inbound, conversation_id, "[shared their phone number]", reply,
+                                               "identified", ANSWERED)
+        if inbound.text is None:
+            return await self._store_and_reply(inbound, conversation_id, "[a message that is not text]", TEXT_ONLY,
+                                               "unsupported_content", REJECTED)
+        text, payload = await self._choice(conversation_id, inbound)
+        if inbound.button is not None and payload is None:
+            log.warning("a button press that does not match an offered button was ignored",
+                        extra={"event": "channel_button_ignored", "channel": inbound.channel,
+                               "conversation_id": conversation_id})
+            return None
+        accepted = await self.router.accept(conversation_id, text, inbound.message_id, button_payload=payload,
+                                            channel=inbound.channel)
+        if accepted.duplicate:
+            log.info("platform retry of a stored message", extra={"event": "channel_duplicate",
+                                                                   "channel": inbound.channel,
+                                                                   "conversation_id": conversation_id})
+            if accepted.inbound.status == PENDING:  # stored, but the hub stopped before answering it
+                self.spawn(self._answer(accepted, push=False), name="channel-answer")
+            return accepted
+        await self._db(self.store.touch, inbound.channel, inbound.address)
+        if bound.continued:
+            await self._say(conversation_id, continued_text(bound.continued_from), "channel_continued")
+        await self.connections.push(conversation_id, to_wire(accepted.inbound, text_limit=self.text_limit))
+        self.spawn(self._answer(accepted), name="channel-answer")
+        return accepted
+
+    async def _answer(self, accepted: Accepted, *, push: bool = True) -> None:
+        conversation_id = accepted.conversation_id
+        typing = push and self.router.will_ask_bot(accepted.inbound) and await self.router.bot_speaks(conversation_id)
+        try:
+            if typing:  # as the widget's websocket does: open tabs and Telegram show "typing…"
+                await self.connections.push(conversation_id, {"type": "typing", "on": True})
+            replies = await self.router.respond(accepted)
+        except Exception:  # noqa: BLE001 - stays pending; a platform retry or an agent picks it up
+            log.exception("failed to answer a channel message", extra={"event": "answer_failed",
+                                                                       "conversation_id": conversation_id})
+            return
+        finally:
+            if typing:
+                await self.connections.push(conversation_id, {"type": "typing", "on": False})
+        for reply in replies:
+            frame = to_wire(reply, text_limit=self.text_limit)
+            if push:
+                await self.connections.push(conversation_id, frame)
+            else:  # only the platform missed it; open tabs already have it
+                await self.delivery.sink(conversation_id, frame)
+
+    async def _store_and_reply(self, inbound: Inbound, conversation_id: str, text: str, reply: str, reason: str,
+                               status: str) -> Accepted:
+        """A message the bot does not read (a sticker, a shared contact): stored, answered by the hub."""
+        accepted = await self.router.accept(conversation_id, text, inbound.message_id, channel=inbound.channel)
+        if accepted.duplicate:
+            return accepted
+        await self._db(self.store.touch, inbound.channel, inbound.address)
+        await self.connections.push(conversation_id, to_wire(accepted.inbound, text_limit=self.text_limit))
+        [stored] = await self._db(self.store.hub.add_outbound, conversation_id,
+                                  [OutboundDraft(text=reply, payload={"origin": "hub", "reason": reason})],
+                                  reply_to=accepted.inbound.id, inbound_status=status)
+        await self.delivery.enqueue(stored.id, inbound.channel, inbound.address)  # this address, whatever else
+        await self.connections.push(conversation_id, to_wire(stored, text_limit=self.text_limit))
+        return accepted
+
+    async def _say(self, conversation_id: str, text: str, event: str) -> StoredMessage:
+        [stored] = await self._db(self.store.hub.add_outbound, conversation_id,
+                                  [OutboundDraft(text=text, payload={"event": event, "origin": "hub"}, sender=SYSTEM)])
+        await self.connections.push(conversation_id, to_wire(stored, text_limit=self.text_limit))
+        return stored
+
+    async def _choice(self, conversation_id: str, inbound: Inbound) -> tuple[str, str | None]:
+        """(text, button payload): a native button press, or a numbered option typed on WhatsApp."""
+        if inbound.button is not None:
+            offered = await self._db(self.store.hub.get_message, inbound.button.message_id)
+            buttons = buttons_of(offered) if offered is not None and offered.conversation_id == conversation_id else []
+            if inbound.button.index >= len(buttons):
+                return inbound.text or "", None
+            chosen = buttons[inbound.button.index]
+            return chosen["title"], chosen.get("payload") or chosen["title"]
+        text = inbound.text or ""
+        # Numbers answer the bot's (or the hub's) latest options; with a person, "1" is just text.
+        if not self.platforms[inbound.channel].native_buttons and await self.router.bot_speaks(conversation_id):
+            offered = await self._db(self.store.latest_buttons, conversation_id)
+            chosen = pick_option(text, buttons_of(offered)) if offered is not None else None
+            if chosen is not None:
+                return chosen["title"], chosen.get("payload") or chosen["title"]
+        return text, None
+
+    async def _acknowledge(self, platform: Any, callback_id: str) -> None:
+        try:
+            await platform.call(self.http, platform.answer_callback(callback_id))
+        except SendError as exc:  # cosmetic (the button's spinner); the choice itself is stored
+            log.warning("could not acknowledge a button press", extra={"event": "callback_ack_failed",
+                                                                       "error": exc.reason})
+
+    # -- which conversation ----------------------------------------------------------------------------
+    def _needs_lookup(self, inbound: Inbound, binding: Binding | None) -> bool:
+        if not (inbound.phone or inbound.email or (inbound.channel == "slack" and inbound.user_id)):
+            return False
+        if binding is None or inbound.contact_shared or binding.identity_checked_at is None:
+            return True
+        return binding.customer_id is None and utcnow() - binding.identity_checked_at > RECHECK_UNKNOWN
+
+    async def _identify(self, inbound: Inbound) -> tuple[str | None, bool]:
+        """(CRM customer id or None, whether the CRM could be asked)."""
+        email = inbound.email
+        if inbound.channel == "slack" and inbound.user_id and not email:
+            try:
+                email = await self.platforms["slack"].verified_email(self.http, inbound.user_id)
+            except SendError as exc:
+                log.warning("could not read the Slack user's e-mail", extra={"event": "slack_user_failed",
+                                                                            "error": exc.reason})
+                return None, not exc.retryable  # refused (no such user, missing scope): asked, no answer
+        try:
+            customer_id = await self._db(crm_customer_id, self.crm_url, phone=inbound.phone, email=email)
+        except LookupFailed:
+            return None, False
+        return customer_id, True
+
+    async def _bind(self, inbound: Inbound) -> Bound:
+        channel, address = inbound.channel, inbound.address
+        binding = await self._db(self.store.binding, channel, address)
+        customer_id = binding.customer_id if binding is not None else None
+        checked = False
+        if self._needs_lookup(inbound, binding):
+            found, checked = await self._identify(inbound)
+            customer_id = found or customer_id
+        target: str | None = None
+        if customer_id:
+            # Just identified here: join the customer's conversation. Known before: follow the livelier one.
+            since = utcnow() - timedelta(days=self.settings.continue_days)
+            recent = await self._db(self.store.recent_conversation, customer_id, since)
+            if recent is not None and (binding is None or recent[0] != binding.conversation_id):
+                if binding is None or binding.customer_id != customer_id:
+                    target = recent[0]
+                else:
+                    current = await self._db(self.store.updated_at, binding.conversation_id)
+                    if current is None or recent[1] > current:
+                        target = recent[0]
+        previous = None
+        if target is not None:
+            previous = await self._db(self._last_channel, target)
+        if binding is None:
+            conversation_id = target or await self.router.create_conversation(channel=channel)
+            binding = await self._db(self.store.bind, channel, address, conversation_id, customer_id=customer_id,
+                                     identity_checked=checked)
+        elif target is not None or checked or customer_id != binding.customer_id:
+            binding = await self._db(self.store.bind, channel, address, target or binding.conversation_id,
+                                     customer_id=customer_id, identity_checked=checked)
+        conversation_id = binding.conversation_id
+        if target is not None:
+            log.info("channel address joined the customer's conversation",
+                     extra={"event": "channel_continued", "channel": channel, "conversation_id": conversation_id,
+                            "previous_channel": previous})
+        if customer_id:
+            await self._db(self.store.link_customer, customer_id, conversation_id)
+            await self._remember(conversation_id, customer_id)
+        return Bound(conversation_id, customer_id, previous, target is not None)
+
+    def _last_channel(self, conversation_id: str) -> str:
+        """The channel the customer last wrote from in a conversation ("web" for the widget)."""
+        for message in reversed(self.store.hub.history(conversation_id, limit=50)):
+            if message.direction == "in":
+                return message.payload.get("channel") or "web"
+        return "web"
+
+    async def _remember(self, conversation_id: str, customer_id: str) -> None:
+        """The customer's CRM card on the conversation, as the widget's verification does (agent context)."""
+        handoffs = self.router.handoffs
+        if handoffs is not None:
+            await self._db(handoffs._remember_customer, conversation_id, customer_id)
+
+    # -- outgoing, started by the hub (outreach) ---------------------------------------------------------
+    async def deliver_to(self, channel: str, address: str, drafts: Sequence[OutboundDraft]) -> tuple[str, list[StoredMessage]]:
+        """Start (or continue) the conversation of ``address`` on ``channel`` and deliver ``drafts`` there.
+
+        Returns the conversation id (the Rasa sender id, so a ``trigger_intent`` made before or after
+        belongs to the same conversation) and the stored messages; each is delivered once to this
+        address, whichever channel the customer last wrote from."""
+        platform = self.platforms.get(channel)
+        if platform is None or not platform.enabled:
+            raise LookupError(f"channel {channel!r} is not configured")
+        async with self._lock((channel, address)):
+            binding = await self._db(self.store.binding, channel, address)
+            if binding is None:
+                conversation_id = await self.router.create_conversation(channel=channel)
+                binding = await self._db(self.store.bind, channel, address, conversation_id)
+        stored = await self._db(self.store.hub.add_outbound, binding.conversation_id, list(drafts))
+        for message in stored:
+            await self.delivery.enqueue(message.id, channel, address)
+        return binding.conversation_id, stored
