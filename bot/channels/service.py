@@ -257,7 +257,7 @@ class ChannelService:
         """The customer's CRM card on the conversation, as the widget's verification does (agent context)."""
         handoffs = self.router.handoffs
         if handoffs is not None:
-            await self._db(handoffs._remember_customer, conversation_id, customer_id)
+            await self._db(handoffs.remember_customer, conversation_id, customer_id)
 
     # -- outgoing, started by the hub (outreach) ---------------------------------------------------------
     async def deliver_to(self, channel: str, address: str, drafts: Sequence[OutboundDraft]) -> tuple[str, list[StoredMessage]]:

@@ -219,7 +219,7 @@ class HandoffService:
                        confidence=None if confidence is None else float(confidence), entities=entities, bot_events=events)
         customer_id = slots.get("verified_customer_id")
         if customer_id:
-            await self._db(self._remember_customer, conversation_id, str(customer_id))
+            await self._db(self.remember_customer, conversation_id, str(customer_id))
         return intent
 
     async def read_unanswered(self, inbound: StoredMessage) -> None:
@@ -246,7 +246,11 @@ class HandoffService:
 
         return open_crm(self.crm_url, create_schema=False)
 
-    def _remember_customer(self, conversation_id: str, customer_id: str) -> None:
+    def remember_customer(self, conversation_id: str, customer_id: str) -> None:
+        """Keep a verified customer's CRM card on the conversation (agent context, queue priority).
+
+        Blocking (CRM and database): call it in a worker thread. Channels call it when a verified
+        phone or e-mail names the customer."""
         meta = self.handoffs.meta(conversation_id)
         if (meta.get("customer") or {}).get("customer_id") == customer_id:
             return

@@ -194,11 +194,7 @@ class HandoffStore:
             return meta
 
     def meta(self, conversation_id: str) -> dict[str, Any]:
-        with self._session() as session:
-            conversation = session.get(Conversation, conversation_id)
-            if conversation is None:
-                raise UnknownConversation(conversation_id)
-            return dict(conversation.meta or {})
+        return self.store.conversation_meta(conversation_id)
 
     # -- handoffs --------------------------------------------------------------------------------
     def create(self, conversation_id: str, *, status: str, skill: str, reasons: list[dict[str, Any]],
