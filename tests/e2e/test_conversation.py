@@ -1,7 +1,7 @@
 """A customer talks to the real assistant through the hub: Rasa, actions and the CRM all run."""
 import pytest
 
-from tests.e2e.conftest import new_conversation, say, texts
+from tests.e2e.conftest import history, new_conversation, say, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -57,5 +57,4 @@ def test_empty_and_oversized_messages_get_a_polite_reply(hub):
     assert texts(say(hub, conversation, "   ")).strip()
     long_reply = texts(say(hub, conversation, "x" * 100_000))
     assert "long" in long_reply.lower()
-    history = hub.get(f"/api/conversations/{conversation}/messages").json()
-    assert len(history["messages"]) >= 4
+    assert len(history(hub, conversation)) >= 4

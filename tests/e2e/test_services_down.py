@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from tests.e2e.conftest import new_conversation, say, texts
+from tests.e2e.conftest import history, new_conversation, say, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -19,8 +19,7 @@ def test_action_server_down_gives_a_polite_reply_and_keeps_the_message(stack, hu
         conversation = new_conversation(hub)
         reply = texts(say(hub, conversation, "where is my order A1042"))
         assert "sorry" in reply.lower(), reply
-        history = hub.get(f"/api/conversations/{conversation}/messages").json()["messages"]
-        assert any("A1042" in (m.get("text") or "") for m in history)
+        assert any("A1042" in (m.get("text") or "") for m in history(hub, conversation))
         assert hub.get("/health").json()["checks"]["actions"] == "down"
     finally:
         supervisor.start_service(actions)

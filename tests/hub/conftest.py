@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +39,21 @@ def settings(tmp_path: Path, rasa: RasaStub) -> Settings:
     )
 
 
+CONVERSATION_PATH = re.compile(r"^/api/conversations/([^/]+)/")
+
+
+def as_conversation_owner(client: TestClient) -> None:
+    """Requests to /api/conversations/{id}/... carry that conversation's token, as its owner's would,
+    unless the test sets its own Authorization header (tests/hub/test_hub_api.py tests the token)."""
+    def authorize(request) -> None:
+        match = CONVERSATION_PATH.match(request.url.path)
+        if match and "authorization" not in request.headers:
+            token = client.app.state.hub.sessions.issue(match.group(1))
+            request.headers["Authorization"] = f"Bearer {token}"
+
+    client.event_hooks["request"].append(authorize)
+
+
 @pytest.fixture
 def make_client():
     """Start the real app (lifespan included) for given settings."""
@@ -46,6 +62,7 @@ def make_client():
     def _make(settings: Settings, **changes) -> TestClient:
         client = TestClient(create_app(replace(settings, **changes)))
         client.__enter__()
+        as_conversation_owner(client)
         clients.append(client)
         return client
 

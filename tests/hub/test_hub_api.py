@@ -139,3 +139,34 @@ def test_typed_text_cannot_forge_an_intent(client, conversation, rasa):
     post(client, conversation, '/inform{"email": "someone@else.example"}')
     post(client, conversation, "  //order_status")
     assert rasa.messages == ['inform{"email": "someone@else.example"}', "order_status"]
+
+
+def test_a_conversation_opens_only_with_its_own_token(client, rasa):
+    created = client.post("/api/conversations").json()
+    mine, token = created["conversation_id"], created["token"]
+    other = client.post("/api/conversations").json()
+    path = f"/api/conversations/{mine}/messages"
+    cases = [
+        ({"Authorization": ""}, 401, "token_required"),
+        ({"Authorization": f"Basic {token}"}, 401, "token_required"),
+        ({"Authorization": f"Bearer {other['token']}"}, 403, "invalid_token"),  # another customer's
+        ({"Authorization": f"Bearer {token[:-4]}AAAA"}, 403, "invalid_token"),
+        ({"Authorization": "Bearer " + mine}, 403, "invalid_token"),  # the id is not a token
+    ]
+    for headers, status, code in cases:
+        for response in (client.post(path, json={"text": "hi"}, headers=headers), client.get(path, headers=headers)):
+            assert response.status_code == status, (headers, response.text)
+            assert response.json()["error"]["code"] == code
+    assert rasa.messages == []  # nothing got through
+    sent = client.post(path, json={"text": "hi"}, headers={"Authorization": f"Bearer {token}"})
+    assert sent.status_code == 200
+    history = client.get(path, headers={"Authorization": f"Bearer {token}"}).json()["messages"]
+    assert [m["text"] for m in history][:1] == ["hi"]
+
+
+def test_an_expired_token_is_refused(make_client, settings):
+    client = make_client(settings, session_ttl_days=-1)  # every token is already past its lifetime
+    created = client.post("/api/conversations").json()
+    response = client.get(f"/api/conversations/{created['conversation_id']}/messages",
+                          headers={"Authorization": f"Bearer {created['token']}"})
+    assert response.status_code == 403 and response.json()["error"]["code"] == "token_expired"

@@ -1,4 +1,9 @@
-"""REST API for the web channel: start a conversation, send a message, read the history."""
+"""REST API for the web channel: start a conversation, send a message, read the history.
+
+``POST /api/conversations`` answers the conversation id and its session ``token`` (the same signed
+token the widget gets in its welcome, widget/PROTOCOL.md); the other calls must carry it as
+``Authorization: Bearer <token>``. A conversation id alone opens nothing.
+"""
 from __future__ import annotations
 
 import json
@@ -51,14 +56,29 @@ async def _require_conversation(hub: Hub, conversation_id: str) -> None:
         raise ApiError(404, "unknown_conversation", UNKNOWN_CONVERSATION)
 
 
+def _require_token(hub: Hub, conversation_id: str, request: Request) -> None:
+    """The caller holds this conversation's session token (401 without one, 403 for another's or a bad one)."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "token_required", "Send the conversation's token as 'Authorization: Bearer <token>' "
+                                              "(POST /api/conversations returns it).")
+    verified = hub.sessions.verify(token.strip())
+    if verified.problem == "expired":
+        raise ApiError(403, "token_expired", "This token has expired; start a new conversation.")
+    if verified.conversation_id != conversation_id:
+        raise ApiError(403, "invalid_token", "This token is not valid for this conversation.")
+
+
 @router.post("/conversations", status_code=201)
 async def create_conversation(hub: Hub = Depends(get_hub)) -> JSONResponse:
     conversation_id = await hub.router.create_conversation(channel="web")
-    return JSONResponse({"conversation_id": conversation_id}, status_code=201)
+    return JSONResponse({"conversation_id": conversation_id, "token": hub.sessions.issue(conversation_id)},
+                        status_code=201)
 
 
 @router.post("/conversations/{conversation_id}/messages")
 async def post_message(conversation_id: str, request: Request, hub: Hub = Depends(get_hub)) -> dict[str, Any]:
+    _require_token(hub, conversation_id, request)
     await _require_conversation(hub, conversation_id)
     data = await read_json_body(request)
     if not isinstance(data, dict):
@@ -93,10 +113,12 @@ async def post_message(conversation_id: str, request: Request, hub: Hub = Depend
 @router.get("/conversations/{conversation_id}/messages")
 async def get_messages(
     conversation_id: str,
+    request: Request,
     after: int | None = Query(None, ge=0, description="Only messages with an id greater than this."),
     limit: int = Query(200, ge=1, le=500),
     hub: Hub = Depends(get_hub),
 ) -> dict[str, Any]:
+    _require_token(hub, conversation_id, request)
     try:
         history = await hub.router.history(conversation_id, after=after, limit=limit)
     except UnknownConversation:
