@@ -33,6 +33,8 @@ class Settings:
     # Signs the widget's session tokens; empty: a random key kept in the hub database.
     session_secret: str = field(default="", repr=False)
     session_ttl_days: float = 30.0
+    # Sites allowed to embed the widget ("https://www.example.com"); empty: any site.
+    widget_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -52,4 +54,6 @@ class Settings:
             log_format=_env("CAREBOT_LOG_FORMAT", cls.log_format),
             session_secret=_env("CAREBOT_SESSION_SECRET", ""),
             session_ttl_days=float(_env("CAREBOT_SESSION_TTL_DAYS", str(cls.session_ttl_days))),
+            widget_origins=tuple(o.strip().rstrip("/") for o in _env("CAREBOT_WIDGET_ORIGINS", "").split(",")
+                                 if o.strip()),
         )

@@ -1,6 +1,8 @@
 """The widget protocol's session tokens, read receipts, rate limit and rich messages (widget/PROTOCOL.md)."""
 from __future__ import annotations
 
+import pytest
+from starlette.websockets import WebSocketDisconnect
 from test_hub_websocket import hello, next_frame, receive_until_typing_off
 
 from bot.hub.session_tokens import SessionTokens
@@ -172,3 +174,20 @@ def test_a_card_button_payload_counts_as_offered(client, rasa):
         ws.send_json({"type": "message", "id": "c2", "text": "Buy it", "payload": "/buy_kettle"})
         receive_until_typing_off(ws)
     assert rasa.messages[-1] == "/buy_kettle"
+
+
+# -- which sites may embed the widget -------------------------------------------------------------------
+def test_only_listed_sites_and_the_hub_itself_open_the_widget_socket(make_client, settings):
+    client = make_client(settings, widget_origins=("https://shop.example.com",))
+    for origin in ("https://shop.example.com", "https://SHOP.example.com/", "http://testserver"):
+        with client.websocket_connect("/ws", headers={"origin": origin}) as ws:
+            assert hello(ws)["type"] == "welcome"
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with client.websocket_connect("/ws", headers={"origin": "https://evil.example.net"}) as ws:
+            ws.receive_json()
+    assert refused.value.code == 4403
+
+
+def test_without_a_list_any_site_may_embed_the_widget(client):
+    with client.websocket_connect("/ws", headers={"origin": "https://anywhere.example.org"}) as ws:
+        assert hello(ws)["type"] == "welcome"

@@ -21,6 +21,7 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -272,7 +273,26 @@ class CustomerSocket(SocketPeer):
                 await connections.push(conversation_id, {"type": "typing", "on": False})
 
 
+FOREIGN_ORIGIN = 4403
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...]) -> bool:
+    """Pages of the sites the operator listed, and the hub's own pages, may open the widget's socket."""
+    if not allowed or not origin:  # no list: any site; no Origin header: not a browser page
+        return True
+    if urlsplit(origin).netloc == host:
+        return True
+    return origin.rstrip("/").lower() in {site.lower() for site in allowed}
+
+
 @router.websocket("/ws")
 async def customer_socket(websocket: WebSocket) -> None:
+    hub = get_hub(websocket)
+    origin = websocket.headers.get("origin")
+    if not origin_allowed(origin, websocket.headers.get("host"), hub.settings.widget_origins):
+        log.warning("widget socket from a site that is not allowed", extra={"event": "ws_foreign_origin",
+                                                                            "origin": origin[:200]})
+        await websocket.close(code=FOREIGN_ORIGIN, reason="this site may not embed the widget")
+        return
     await websocket.accept()
-    await CustomerSocket(websocket, get_hub(websocket)).run()
+    await CustomerSocket(websocket, hub).run()
