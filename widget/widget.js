@@ -33,7 +33,8 @@
       footerAgent: "You're chatting with a person from our team.", agent: "Support agent",
       imageFrom: "Image from {brand}", cards: "Options", opensNewTab: "(opens in a new tab)",
       newSession: "Your earlier chat could not be resumed, so this is a new conversation.",
-      rating: "Your rating", ratingOf: "{n} out of {max}"
+      rating: "Your rating", ratingOf: "{n} out of {max}",
+      notAllowed: "Chat isn't available on this site."
     },
     es: {
       chatWith: "Chatea con {brand}", closeChat: "Cerrar chat", message: "Mensaje para {brand}",
@@ -48,7 +49,8 @@
       footerAgent: "Estás hablando con una persona de nuestro equipo.", agent: "Agente de soporte",
       imageFrom: "Imagen de {brand}", cards: "Opciones", opensNewTab: "(se abre en una pestaña nueva)",
       newSession: "No se pudo retomar tu chat anterior; esta es una conversación nueva.",
-      rating: "Tu valoración", ratingOf: "{n} de {max}"
+      rating: "Tu valoración", ratingOf: "{n} de {max}",
+      notAllowed: "El chat no está disponible en este sitio."
     },
     fr: {
       chatWith: "Discuter avec {brand}", closeChat: "Fermer la discussion", message: "Message à {brand}",
@@ -63,7 +65,8 @@
       footerAgent: "Vous discutez avec une personne de notre équipe.", agent: "Conseiller",
       imageFrom: "Image de {brand}", cards: "Options", opensNewTab: "(s'ouvre dans un nouvel onglet)",
       newSession: "Votre discussion précédente n'a pas pu être reprise : voici une nouvelle conversation.",
-      rating: "Votre note", ratingOf: "{n} sur {max}"
+      rating: "Votre note", ratingOf: "{n} sur {max}",
+      notAllowed: "La discussion n'est pas disponible sur ce site."
     },
     de: {
       chatWith: "Chat mit {brand}", closeChat: "Chat schließen", message: "Nachricht an {brand}",
@@ -78,7 +81,8 @@
       footerAgent: "Sie chatten mit einer Person aus unserem Team.", agent: "Support-Mitarbeiter",
       imageFrom: "Bild von {brand}", cards: "Optionen", opensNewTab: "(öffnet in neuem Tab)",
       newSession: "Ihr früherer Chat konnte nicht fortgesetzt werden; dies ist ein neues Gespräch.",
-      rating: "Ihre Bewertung", ratingOf: "{n} von {max}"
+      rating: "Ihre Bewertung", ratingOf: "{n} von {max}",
+      notAllowed: "Der Chat ist auf dieser Website nicht verfügbar."
     }
   };
 
@@ -854,8 +858,14 @@
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       if (frame && typeof frame === "object") handleFrame(frame);
     });
-    socket.addEventListener("close", function () {
+    socket.addEventListener("close", function (event) {
       if (state.socket !== socket) return;
+      if (event.code === 4403) {  // the hub does not serve the widget on this site: retrying won't help
+        state.wantConnection = false;
+        dropped();
+        banner.textContent = t("notAllowed");
+        return;
+      }
       dropped();
     });
   }

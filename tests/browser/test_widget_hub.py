@@ -4,11 +4,17 @@ hostile bot replies, read receipts. Screenshots for docs/screenshots/widget-*.pn
 from __future__ import annotations
 
 import sqlite3
+import threading
+from dataclasses import replace
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from bot.settings import Settings
 from hub_stubs import XSS_IMG, XSS_SCRIPT
+from live_hub import LiveHub, client_file
 from tests.browser.widget_page import BRAND, open_widget, say
 
 pytestmark = pytest.mark.browser
@@ -149,3 +155,26 @@ def test_the_satisfaction_question_after_goodbye_is_answered_in_the_widget(page:
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT kind, score, status FROM survey_responses").fetchall() == [("csat", 5, "answered")]
     assert rasa.messages == ["where is my order", "bye"]  # the answer never went to the bot
+
+
+def test_a_site_that_may_not_embed_the_widget_is_told_so_once(page: Page, tmp_path, rasa):
+    settings = Settings(hub_db_url=f"sqlite:///{tmp_path / 'hub.db'}", rasa_url=rasa.url, actions_url=rasa.url,
+                        client_file=client_file(tmp_path))
+    live = LiveHub(replace(settings, widget_origins=("https://shop.larkspur.example",))).start()
+    # Another site (another port is another origin) embedding the widget with the one script tag.
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text(
+        f'<!doctype html><title>Copycat</title><script>window.CarebotConfig = {{hubUrl: "{live.url}",'
+        f' brand: "{BRAND}", open: true}};</script><script src="{live.url}/widget/widget.js" defer></script>')
+    site = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "site")))
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        sockets = []
+        page.on("websocket", lambda socket: sockets.append(socket))
+        page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
+        expect(page.locator(".cb-banner")).to_have_text("Chat isn't available on this site.")
+        page.wait_for_timeout(3000)  # the first retry would come within 1 s
+        assert len(sockets) == 1
+    finally:
+        site.shutdown()
+        live.stop()

@@ -292,6 +292,9 @@ async def customer_socket(websocket: WebSocket) -> None:
     if not origin_allowed(origin, websocket.headers.get("host"), hub.settings.widget_origins):
         log.warning("widget socket from a site that is not allowed", extra={"event": "ws_foreign_origin",
                                                                             "origin": origin[:200]})
+        # Accept, then close with the code: a refused handshake reaches the page only as 1006, and the
+        # widget must know not to retry.
+        await websocket.accept()
         await websocket.close(code=FOREIGN_ORIGIN, reason="this site may not embed the widget")
         return
     await websocket.accept()
