@@ -76,11 +76,19 @@ validate: setup
 test-stories: train
 	$(RASA) test core --stories tests/test_stories.yml --fail-on-prediction-errors --out var/results/stories
 
-# Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
-browser:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not used); Debian's
+# Firefox ESR, driven by puppeteer-core from npm, checks the widget in a second engine.
+FIREFOX_DRIVER := tests/browser/firefox/node_modules/.installed
+
+browser: $(FIREFOX_DRIVER)
+	@test -x /usr/bin/chromium -a -x /usr/bin/firefox-esr || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium firefox-esr >/dev/null; \
+	  else echo "Browser tests need Debian's chromium and firefox-esr: sudo apt-get install chromium firefox-esr"; exit 1; fi; }
+
+$(FIREFOX_DRIVER): tests/browser/firefox/package.json tests/browser/firefox/package-lock.json
+	cd tests/browser/firefox && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # pytest exits 5 when it collects nothing; report that plainly instead of failing on it.
 pytest: setup train kb browser
