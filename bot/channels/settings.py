@@ -67,6 +67,15 @@ class ChannelSettings:
     # A customer verified on a new channel continues a conversation active within this many days.
     continue_days: float = 7.0
 
+    def webhooks(self, base_url: str) -> list[tuple[str, str]]:
+        """(channel, the URL to give the platform) for each configured channel."""
+        base = self.public_url or base_url
+        urls = [("Telegram", "/channels/telegram/webhook", self.telegram.enabled),
+                ("WhatsApp (Twilio)", "/channels/whatsapp/webhook", self.whatsapp.enabled),
+                ("Slack events", "/channels/slack/events", self.slack.enabled),
+                ("Slack interactivity", "/channels/slack/interactions", self.slack.enabled)]
+        return [(name, base + path) for name, path, enabled in urls if enabled]
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "ChannelSettings":
         env = dict(os.environ if environ is None else environ)

@@ -23,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _up(args: argparse.Namespace) -> int:
     from bot.agents.commands import DEFAULT_LOGINS_FILE as DEMO_LOGINS
+    from bot.channels.settings import ChannelSettings
     from bot.runner.services import MODEL_DIR, build_services
     from bot.runner.supervisor import Supervisor
     from bot.settings import Settings
@@ -47,6 +48,8 @@ def _up(args: argparse.Namespace) -> int:
         print(f"\n  Carebot is running. Chat with it at: {base}/demo/\n"
               f"  Agent console: {base}/console/  (demo logins: {DEMO_LOGINS})\n"
               f"  Logs: {supervisor.log_dir}/  ·  Ctrl-C stops every service.\n", flush=True)
+        for channel, url in ChannelSettings.from_env().webhooks(base):
+            print(f"  {channel} webhook: {url}", flush=True)
         died = supervisor.watch()
         print(f"{died} stopped unexpectedly; stopping the others. See {supervisor.log_dir}/{died}.log",
               file=sys.stderr)

@@ -82,3 +82,16 @@ def test_settings_from_the_environment_and_disabled_without_secrets():
     assert settings.whatsapp.api_url == "http://127.0.0.1:9"
     assert settings.public_url == "https://care.example.com"
     assert (settings.max_attempts, settings.continue_days) == (3, 2.0)
+
+
+def test_the_webhook_urls_to_register_are_listed_for_configured_channels_only():
+    settings = ChannelSettings.from_env({"CAREBOT_TELEGRAM_BOT_TOKEN": "t", "CAREBOT_TELEGRAM_SECRET_TOKEN": "s",
+                                         "CAREBOT_SLACK_BOT_TOKEN": "x", "CAREBOT_SLACK_SIGNING_SECRET": "y"})
+    assert settings.webhooks("http://127.0.0.1:8000") == [
+        ("Telegram", "http://127.0.0.1:8000/channels/telegram/webhook"),
+        ("Slack events", "http://127.0.0.1:8000/channels/slack/events"),
+        ("Slack interactivity", "http://127.0.0.1:8000/channels/slack/interactions")]
+    public = ChannelSettings.from_env({"CAREBOT_TWILIO_ACCOUNT_SID": "AC1", "CAREBOT_TWILIO_AUTH_TOKEN": "a",
+                                       "CAREBOT_TWILIO_WHATSAPP_FROM": "+1415", "CAREBOT_PUBLIC_URL": "https://care.example/"})
+    assert public.webhooks("http://127.0.0.1:8000") == [("WhatsApp (Twilio)", "https://care.example/channels/whatsapp/webhook")]
+    assert ChannelSettings.from_env({}).webhooks("http://x") == []
