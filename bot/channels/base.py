@@ -105,6 +105,15 @@ async def perform(http: httpx.AsyncClient, call: ApiCall, *, timeout_s: float = 
     return response
 
 
+async def perform_json(http: httpx.AsyncClient, call: ApiCall, platform: str) -> Any:
+    """``perform`` and the answer's JSON (a body that is not JSON is a retryable failure)."""
+    response = await perform(http, call)
+    try:
+        return response.json()
+    except ValueError:
+        raise SendError(f"{platform} answered with a body that is not JSON", retryable=True) from None
+
+
 # -- text -------------------------------------------------------------------------------------------
 def _bullets(text: str) -> str:
     return _BULLET.sub(lambda m: f"{m.group(1)}• ", text)

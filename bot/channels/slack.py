@@ -24,7 +24,7 @@ from bot.channels.base import (
     SendError,
     WebhookError,
     buttons_of,
-    perform,
+    perform_json,
     plain_text,
     slack_mrkdwn,
     speaker,
@@ -175,11 +175,7 @@ class Slack:
         return ApiCall("GET", f"{self.settings.api_url}/users.info?user={user_id}", headers=self._auth)
 
     async def call(self, http: httpx.AsyncClient, call: ApiCall) -> dict[str, Any]:
-        response = await perform(http, call)
-        try:
-            data = response.json()
-        except ValueError:
-            raise SendError("Slack answered with a body that is not JSON", retryable=True) from None
+        data = await perform_json(http, call, "Slack")
         if not isinstance(data, dict) or data.get("ok") is not True:
             error = data.get("error") if isinstance(data, dict) else None
             raise SendError(f"Slack refused: {error or data}", retryable=error in _RETRYABLE)

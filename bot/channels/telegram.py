@@ -22,7 +22,7 @@ from bot.channels.base import (
     SendError,
     WebhookError,
     buttons_of,
-    perform,
+    perform_json,
     speaker,
     telegram_html,
 )
@@ -147,11 +147,7 @@ class Telegram:
         return ApiCall("POST", f"{self._base}/answerCallbackQuery", json={"callback_query_id": callback_id})
 
     async def call(self, http: httpx.AsyncClient, call: ApiCall) -> dict[str, Any]:
-        response = await perform(http, call)
-        try:
-            data = response.json()
-        except ValueError:
-            raise SendError("Telegram answered with a body that is not JSON", retryable=True) from None
+        data = await perform_json(http, call, "Telegram")
         if not isinstance(data, dict) or data.get("ok") is not True:
             description = data.get("description") if isinstance(data, dict) else None
             raise SendError(f"Telegram refused: {description or data}", retryable=False)

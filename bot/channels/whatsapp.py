@@ -25,7 +25,7 @@ from bot.channels.base import (
     WebhookError,
     buttons_of,
     numbered_options,
-    perform,
+    perform_json,
     speaker,
     whatsapp_text,
 )
@@ -119,11 +119,7 @@ class WhatsApp:
         return [ApiCall("POST", url, form=form, auth=(self.settings.account_sid, self.settings.auth_token))]
 
     async def call(self, http: httpx.AsyncClient, call: ApiCall) -> dict[str, Any]:
-        response = await perform(http, call)
-        try:
-            data = response.json()
-        except ValueError:
-            raise SendError("Twilio answered with a body that is not JSON", retryable=True) from None
+        data = await perform_json(http, call, "Twilio")
         if not isinstance(data, dict) or not data.get("sid"):
             raise SendError(f"Twilio answered without a message sid: {str(data)[:200]}", retryable=False)
         return data

@@ -16,10 +16,10 @@ DRIVER = Path(__file__).parent / "firefox"
 FIREFOX = shutil.which("firefox-esr") or shutil.which("firefox")
 
 
-def test_the_widget_chats_in_firefox(hub, rasa):
+def test_the_widget_chats_in_firefox(hub, rasa, tmp_path):
     assert FIREFOX and (DRIVER / "node_modules").is_dir(), "Firefox or puppeteer-core missing: run `make browser`"
     run = subprocess.run(["node", str(DRIVER / "chat.mjs"), hub.url], capture_output=True, text=True, timeout=180,
-                         env={"PATH": "/usr/bin:/bin", "HOME": str(DRIVER), "CAREBOT_FIREFOX": FIREFOX})
+                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CAREBOT_FIREFOX": FIREFOX})
     assert run.returncode == 0, run.stderr[-3000:]
     seen = json.loads(run.stdout.strip().splitlines()[-1])
     assert seen["userAgent"].startswith("firefox/")

@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "hub"))
 
+from live_hub import as_conversation_owner  # noqa: E402
 from channel_payloads import (  # noqa: E402
     CRM_NOW,
     PUBLIC_URL,
@@ -86,6 +87,7 @@ def make_client():
     def _make(settings: Settings, channel_settings: ChannelSettings, **changes: Any) -> TestClient:
         client = TestClient(create_app(replace(settings, **changes), channel_settings=channel_settings))
         client.__enter__()
+        as_conversation_owner(client)
         clients.append(client)
         return client
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +16,7 @@ from bot.settings import Settings
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # hub_stubs, whatever pytest's import mode
 
 from hub_stubs import RasaStub  # noqa: E402
-from live_hub import client_file  # noqa: E402
+from live_hub import as_conversation_owner, client_file  # noqa: E402
 
 
 @pytest.fixture
@@ -37,21 +36,6 @@ def settings(tmp_path: Path, rasa: RasaStub) -> Settings:
         rasa_timeout_s=3.0,
         max_message_chars=4000,
     )
-
-
-CONVERSATION_PATH = re.compile(r"^/api/conversations/([^/]+)/")
-
-
-def as_conversation_owner(client: TestClient) -> None:
-    """Requests to /api/conversations/{id}/... carry that conversation's token, as its owner's would,
-    unless the test sets its own Authorization header (tests/hub/test_hub_api.py tests the token)."""
-    def authorize(request) -> None:
-        match = CONVERSATION_PATH.match(request.url.path)
-        if match and "authorization" not in request.headers:
-            token = client.app.state.hub.sessions.issue(match.group(1))
-            request.headers["Authorization"] = f"Bearer {token}"
-
-    client.event_hooks["request"].append(authorize)
 
 
 @pytest.fixture

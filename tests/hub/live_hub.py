@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from pathlib import Path
@@ -77,3 +78,18 @@ def token_for(settings: Settings, conversation_id: str) -> str:
         finally:
             store.close()
     return SessionTokens(key, ttl_s=settings.session_ttl_days * 86400).issue(conversation_id)
+
+
+CONVERSATION_PATH = re.compile(r"^/api/conversations/([^/]+)/")
+
+
+def as_conversation_owner(client) -> None:  # a starlette TestClient
+    """Requests to /api/conversations/{id}/... carry that conversation's token, as its owner's would,
+    unless the test sets its own Authorization header (tests/hub/test_hub_api.py tests the token)."""
+    def authorize(request) -> None:
+        match = CONVERSATION_PATH.match(request.url.path)
+        if match and "authorization" not in request.headers:
+            token = client.app.state.hub.sessions.issue(match.group(1))
+            request.headers["Authorization"] = f"Bearer {token}"
+
+    client.event_hooks["request"].append(authorize)
