@@ -14,6 +14,7 @@ from bot.channels import open_channels
 from bot.channels import routes as channel_routes
 from bot.channels.settings import ChannelSettings
 from bot.client_profile import load_client_profile
+from bot.conversations.closure import Closures, load_client_id, load_idle_minutes
 from bot.frustration.config import load_escalation_config
 from bot.handoff.config import load_handoff_config
 from bot.handoff.service import HandoffService
@@ -28,7 +29,7 @@ from bot.hub.routes import agent, agent_ws, conversations, health, static, ws
 from bot.kb.answers import AnswerLog
 from bot.hub.services import Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
-from bot.hub.store import Store
+from bot.hub.store import Store, utcnow
 from bot.settings import PROJECT_ROOT, Settings
 from bot.surveys.service import SurveyService
 from bot.surveys.store import SurveyStore
@@ -36,6 +37,17 @@ from bot.surveys.store import SurveyStore
 log = logging.getLogger(__name__)
 
 WIDGET_DIR = PROJECT_ROOT / "widget"
+
+
+async def sweep_idle(closures: Closures) -> None:
+    """Close idle conversations now and then (no survey: the customer has gone; docs/kpis.md)."""
+    period_s = max(5.0, min(60.0, closures.idle.total_seconds() / 2))
+    while True:
+        await anyio.sleep(period_s)
+        try:
+            await anyio.to_thread.run_sync(closures.sweep, utcnow())
+        except Exception:  # a database hiccup must not stop the sweeper for good
+            log.exception("idle sweep failed", extra={"event": "idle_sweep_failed"})
 
 
 def create_app(settings: Settings | None = None, *, widget_dir: Path | None = None,
@@ -63,6 +75,9 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             text_limit=settings.max_message_chars, receipts=receipts, surveys=router.surveys,
         )
         receipts.tell_agents = router.handoffs.tell_agents
+        closures = Closures(store, client=load_client_id(settings.client_file),
+                            idle_minutes=load_idle_minutes(settings.client_file))
+        router.closures = router.handoffs.closures = closures
         await anyio.to_thread.run_sync(router.handoffs.warm_up)
         key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
         sessions = SessionTokens(key, ttl_s=settings.session_ttl_days * 86400)
@@ -77,7 +92,9 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             handoffs=router.handoffs,
             sessions=sessions,
             receipts=receipts,
+            closures=closures,
         )
+        app.state.hub.spawn(sweep_idle(closures), name="idle-sweeper")
         app.state.hub.channels = await open_channels(
             channel_settings, store=store, router=router, connections=connections, spawn=app.state.hub.spawn,
             crm_url=settings.crm_url, text_limit=settings.max_message_chars)
@@ -86,6 +103,8 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         try:
             yield
         finally:
+            for task in [t for t in app.state.hub.background if t.get_name() == "idle-sweeper"]:
+                task.cancel()
             await app.state.hub.drain(timeout_s=settings.rasa_timeout_s + 5)
             await app.state.hub.channels.close()  # after the drain: answers produced meanwhile are in the outbox
             await rasa.aclose()

@@ -127,6 +127,7 @@ class Router:
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
         self.handoffs: "HandoffService | None" = None  # set by the app; None: the bot answers everything
         self.surveys: "SurveyService | None" = None  # set by the app; None: no end-of-chat survey
+        self.closures: Any = None  # bot.conversations.closure.Closures, set by the app; None: not recorded
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
@@ -243,6 +244,8 @@ class Router:
             stored = await self._store_replies(conversation_id, drafts, inbound.id, status, notify=request is not None)
             if handoffs is not None and status == ANSWERED and decision is not None:
                 intent = await handoffs.after_bot_turn(inbound)
+                if intent in END_OF_CHAT_INTENTS and request is None and self.closures is not None:
+                    await self._db(self.closures.close, conversation_id, "goodbye")
                 if intent in END_OF_CHAT_INTENTS and request is None and self.surveys is not None:
                     question = await self.surveys.ask(conversation_id, "goodbye")
                     if question is not None:

@@ -34,6 +34,7 @@ class Hub:
     handoffs: HandoffService
     sessions: SessionTokens
     receipts: Receipts
+    closures: Any = None  # bot.conversations.closure.Closures: closed episodes (KPIs, QA)
     channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (set in the lifespan)
     background: set[asyncio.Task] = field(default_factory=set)
 
