@@ -27,6 +27,8 @@ from bot.hub.receipts import Receipts
 from bot.hub.router import Router
 from bot.hub.routes import agent, agent_ws, conversations, health, static, ws
 from bot.kb.answers import AnswerLog
+from bot.qa.config import load_qa_config
+from bot.qa.scorecards import Scorecards
 from bot.hub.services import Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.hub.store import Store, utcnow
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         closures = Closures(store, client=load_client_id(settings.client_file),
                             idle_minutes=load_idle_minutes(settings.client_file))
         router.closures = router.handoffs.closures = closures
+        scorecards = Scorecards(store, load_qa_config(settings.client_file))
+        closures.listeners.append(scorecards.on_closed)
         await anyio.to_thread.run_sync(router.handoffs.warm_up)
         key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
         sessions = SessionTokens(key, ttl_s=settings.session_ttl_days * 86400)
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             sessions=sessions,
             receipts=receipts,
             closures=closures,
+            scorecards=scorecards,
         )
         app.state.hub.spawn(sweep_idle(closures), name="idle-sweeper")
         app.state.hub.channels = await open_channels(
