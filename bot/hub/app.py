@@ -25,8 +25,9 @@ from bot.hub.connections import Connections
 from bot.hub.rasa_client import RasaClient
 from bot.hub.receipts import Receipts
 from bot.hub.router import Router
-from bot.hub.routes import agent, agent_ws, conversations, health, static, ws
+from bot.hub.routes import agent, agent_ws, conversations, health, static, supervisor, ws
 from bot.kb.answers import AnswerLog
+from bot.kpis.metrics import Kpis
 from bot.qa.config import load_qa_config
 from bot.qa.scorecards import Scorecards
 from bot.hub.services import Hub
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             receipts=receipts,
             closures=closures,
             scorecards=scorecards,
+            kpis=await anyio.to_thread.run_sync(Kpis, store),
         )
         app.state.hub.spawn(sweep_idle(closures), name="idle-sweeper")
         app.state.hub.channels = await open_channels(
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
     app.include_router(ws.router)
     app.include_router(agent.router)
     app.include_router(agent_ws.router)
+    app.include_router(supervisor.router)
     app.include_router(channel_routes.router)
     static_router, widget_files, console_files = static.build(widget_dir or WIDGET_DIR)
     app.include_router(static_router)
