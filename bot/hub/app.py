@@ -34,6 +34,7 @@ from bot.hub.services import Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.hub.store import Store, utcnow
 from bot.settings import PROJECT_ROOT, Settings
+from bot.surveys.config import load_survey_config
 from bot.surveys.service import SurveyService
 from bot.surveys.store import SurveyStore
 
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         router = Router(settings, store, rasa)
         connections, agents = Connections(), AgentConnections()
         receipts = Receipts(store, connections)
-        router.surveys = SurveyService(SurveyStore(store))
+        router.surveys = SurveyService(SurveyStore(store), load_survey_config(settings.client_file))
         router.handoffs = HandoffService(
             store=store, handoffs=HandoffStore(store), rasa=rasa, customers=connections, agents=agents,
             directory=directory, answers=answers, escalation=load_escalation_config(settings.client_file),

@@ -205,8 +205,14 @@ class Router:
                 return await self._db(self.store.replies_to, inbound.id)
             button = inbound.payload.get("button_payload")
             if self.surveys is not None and is_survey_answer(button):  # the hub's own question, whoever is talking
-                drafts = [await self.surveys.answer(conversation_id, button)]
+                drafts = await self.surveys.answer(conversation_id, button)
                 return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
+            if self.surveys is not None and button is None and (inbound.text or "").strip():
+                comment_for = await self.surveys.pending_comment(conversation_id)
+                if comment_for is not None:  # the answer to the survey's "anything to add?": not for the bot
+                    await self._db(self.store.annotate, inbound.id, survey_comment=comment_for)
+                    drafts = [await self.surveys.comment(conversation_id, comment_for, inbound.text or "")]
+                    return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
             handled_by = await self._db(self.store.handled_by, conversation_id)
             handoffs = self.handoffs
             if handoffs is not None and handled_by != "bot":
