@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "bot.frustration.commands",
     "bot.hub.commands",
     "bot.kb.commands",
+    "bot.kpis.commands",
     "bot.runner.commands",
 )
 
