@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 AGENT_CLOSED, GOODBYE, IDLE = "agent_closed", "goodbye", "idle"
 TRIGGERS = (AGENT_CLOSED, GOODBYE, IDLE)
 DEFAULT_IDLE_MINUTES = 30
+SWEEP_LOOKBACK = timedelta(days=7)  # older quiet conversations were swept already (unless the hub was down a week)
 SURVEY_PAYLOAD_PREFIX = "/survey_answer"  # bot.surveys.service.PAYLOAD_PREFIX (no import: no cycle)
 # Handoff outcomes that mean the customer still waits for us.
 _UNRESOLVED_HANDOFFS = ("queued", "active", "offline", "callback")
@@ -133,6 +134,7 @@ class Closures:
         self.idle = timedelta(minutes=idle_minutes)
         self._session = sessionmaker(store.engine, expire_on_commit=False)
         self.listeners: list[Callable[[Closure], None]] = []
+        self._nothing_new: dict[str, int] = {}  # conversation -> last message id found with nothing to close
 
     def close(self, conversation_id: str, trigger: str, *, now: datetime | None = None,
               resolved: bool | None = None, handoff_id: int | None = None) -> Closure | None:
@@ -202,24 +204,31 @@ class Closures:
         return not (last_turn is not None and last_turn.bot_events)
 
     def sweep(self, now: datetime) -> list[Closure]:
-        """Close, as `idle`, every conversation the bot has whose last message is older than the idle time."""
+        """Close, as `idle`, every conversation the bot has whose last message is older than the idle time.
+
+        Only conversations active in the last `SWEEP_LOOKBACK` are looked at (`updated_at` moves with
+        every message), so a sweep costs the recent conversations, not the whole history."""
         cutoff = now - self.idle
         with self._session() as session:
-            stale = session.execute(
-                select(Message.conversation_id, func.max(Message.id)).join(
-                    Conversation, Conversation.id == Message.conversation_id)
-                .where(Conversation.handled_by == "bot").group_by(Message.conversation_id)
-                .having(func.max(Message.created_at) < cutoff)).all()
+            candidates = session.execute(
+                select(Conversation.id, func.max(Message.id))
+                .join(Message, Message.conversation_id == Conversation.id)
+                .where(Conversation.handled_by == "bot", Conversation.updated_at < cutoff,
+                       Conversation.updated_at >= now - SWEEP_LOOKBACK)
+                .group_by(Conversation.id)).all()
+            ids = [conversation_id for conversation_id, _ in candidates]
             closed_up_to = dict(session.execute(
                 select(ClosureRow.conversation_id, func.max(ClosureRow.last_message_id))
-                .group_by(ClosureRow.conversation_id)).all())
+                .where(ClosureRow.conversation_id.in_(ids)).group_by(ClosureRow.conversation_id)).all()) if ids else {}
         closures = []
-        for conversation_id, last_id in stale:
-            if closed_up_to.get(conversation_id, 0) >= last_id:
+        for conversation_id, last_id in candidates:
+            if closed_up_to.get(conversation_id, 0) >= last_id or self._nothing_new.get(conversation_id) == last_id:
                 continue
             closure = self.close(conversation_id, IDLE, now=now)
             if closure is not None:
                 closures.append(closure)
+            else:  # only survey answers or our own messages since the close: don't look again until it changes
+                self._nothing_new[conversation_id] = last_id
         return closures
 
     # -- reading ----------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ class Seeder:
             row = Message(conversation_id=conversation, direction="in", sender="customer", text=text, payload=payload,
                           status="answered", created_at=when)
             session.add(row)
+            session.get(Conversation, conversation).updated_at = when  # as Store.add_inbound does
             session.flush()
             session.add(TurnRow(message_id=row.id, conversation_id=conversation, score=score, signals=[], level=level,
                                 repeats=repeats, intent=intent, entities=[], bot_events=bot_events or []))
@@ -64,6 +65,7 @@ class Seeder:
             row = Message(conversation_id=conversation, direction="out", sender=sender, text=text, payload=payload,
                           status="sent", created_at=when)
             session.add(row)
+            session.get(Conversation, conversation).updated_at = when  # as Store.add_outbound does
             session.flush()
             return row.id
 
