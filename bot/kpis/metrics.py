@@ -257,6 +257,53 @@ class Kpis:
                             for name, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))]}
 
 
+    def surveys(self, start: date, end: date, limit: int = 200) -> dict[str, Any]:
+        """Answer distributions (score -> count), skips, and the customers' comments (newest first) of the
+        surveys that follow the episodes closed from ``start`` to ``end``."""
+        from bot.surveys.store import SurveyResponse
+
+        since, until = day_bounds(start, end)
+        with self._session() as session:
+            episodes = [Closure.of(r) for r in session.scalars(
+                select(ClosureRow).where(ClosureRow.closed_at >= since, ClosureRow.closed_at < until))]
+            ids = sorted({e.conversation_id for e in episodes})
+            every, rows = [], []
+            for chunk in _chunks(ids):
+                every += [Closure.of(r) for r in session.scalars(
+                    select(ClosureRow).where(ClosureRow.conversation_id.in_(chunk)))]
+                rows += session.scalars(select(SurveyResponse).where(SurveyResponse.conversation_id.in_(chunk))
+                                        .order_by(SurveyResponse.id)).all()
+        by_conversation: dict[str, list[Closure]] = defaultdict(list)
+        for closure in sorted(every, key=lambda c: (c.closed_at, c.id)):
+            by_conversation[closure.conversation_id].append(closure)
+        wanted = {e.id for e in episodes}
+        scales = {"csat": range(1, 6), "ces": range(1, 8), "nps": range(0, 11)}
+        distribution = {kind: {str(n): 0 for n in scale} for kind, scale in scales.items()}
+        skipped = {kind: 0 for kind in scales}
+        comments = []
+        csat_of: dict[int, int | None] = {}  # episode -> its CSAT score
+        for row in rows:
+            asked_at = aware(row.asked_at)
+            owner = [c for c in by_conversation[row.conversation_id] if c.closed_at <= asked_at + timedelta(seconds=1)]
+            if not owner or owner[-1].id not in wanted:
+                continue
+            episode = owner[-1]
+            if row.kind == "csat" and row.status == "answered":
+                csat_of[episode.id] = row.score
+            if row.kind in scales and row.status == "answered" and row.score is not None:
+                distribution[row.kind][str(row.score)] = distribution[row.kind].get(str(row.score), 0) + 1
+            elif row.kind in scales and row.status == "skipped":
+                skipped[row.kind] += 1
+            elif row.kind == "comment" and row.comment:
+                comments.append({"conversation_id": row.conversation_id, "closure_id": episode.id,
+                                 "at": aware(row.answered_at or row.asked_at).isoformat(), "comment": row.comment,
+                                 "csat": csat_of.get(episode.id), "channel": episode.channel,
+                                 "intent": episode.intent, "agent": episode.agent_name})
+        comments.sort(key=lambda c: c["at"], reverse=True)
+        return {"from": start.isoformat(), "to": end.isoformat(), "distribution": distribution, "skipped": skipped,
+                "comments": comments[:limit]}
+
+
 def _key(episode: Closure, by: str) -> str:
     if by == "day":
         return episode.closed_at.astimezone(timezone.utc).date().isoformat()

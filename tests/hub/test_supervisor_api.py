@@ -39,6 +39,7 @@ def login(client, username):
 
 
 PATHS = ["/api/supervisor/kpis", "/api/supervisor/kpis.csv", "/api/supervisor/escalations", "/api/supervisor/qa",
+         "/api/supervisor/surveys",
          "/api/supervisor/qa/1"]
 
 
@@ -83,6 +84,9 @@ def test_kpis_json_and_csv(api):
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [r["key"] for r in rows] == ["2026-03-02", "2026-03-03", "total"]
     assert rows[1]["ces"] == "" and rows[1]["nps"] == "-50.0" and rows[2]["csat"] == "50.0"
+
+    surveys = api.get("/api/supervisor/surveys", params=RANGE).json()
+    assert surveys["distribution"]["csat"]["5"] == 1 and surveys["comments"][0]["comment"] == "Alex was great"
 
     escalations = api.get("/api/supervisor/escalations", params=RANGE).json()
     assert escalations["escalations"] == 2 and {r["reason"] for r in escalations["reasons"]} == {

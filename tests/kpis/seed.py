@@ -5,7 +5,7 @@ Days: D0 = 2026-03-01 (outside the tested range), D1 = 2026-03-02, D2 = 2026-03-
 | ep | conv | channel  | day | intents (frustration)                       | handoff (agent, wait, handle, reasons)        | close          | resolved | contained | surveys (CSAT, NPS, CES) | KB verdicts |
 | E0 | F    | web      | D0  | order_status (0.5)                          | -                                             | goodbye        | yes      | yes       | 1, -, -                  | -           |
 | E1 | A    | web      | D1  | order_status (0.1), goodbye (0.0)           | -                                             | goodbye        | yes      | yes       | 5, 10, 2                 | helpful     |
-| E2 | B    | telegram | D1  | refund (0.6), refund (0.9)                  | Alex, 120 s, 600 s, angry + asked_for_person  | agent resolved | yes      | no        | 4, 9, 3                  | not helpful |
+| E2 | B    | telegram | D1  | refund (0.6), refund (0.9)                  | Alex, 120 s, 600 s, angry + asked_for_person  | agent resolved | yes      | no        | 4, 9, 3 + a comment      | not helpful |
 | E3 | C    | web      | D1  | order_status (0.2), bot fallback            | -                                             | idle           | no       | yes       | -                        | -           |
 | E4 | D    | whatsapp | D2  | cancel_subscription (0.5)                   | Sam, 60 s, 300 s, bot_failures                | agent unresol. | no       | no        | 2, 3, skipped            | helpful     |
 | E5 | A    | web      | D2  | order_status (0.3), goodbye (0.0)           | -                                             | goodbye        | yes      | yes       | 3, 7, -                  | helpful     |
@@ -80,10 +80,12 @@ class Seeder:
             session.flush()
             return row.id
 
-    def survey(self, conversation: str, kind: str, score: int | None, asked: datetime, trigger: str = "goodbye") -> None:
+    def survey(self, conversation: str, kind: str, score: int | None, asked: datetime, trigger: str = "goodbye",
+               comment: str | None = None) -> None:
         with self.session.begin() as session:
+            answered = score is not None or comment is not None
             session.add(SurveyResponse(conversation_id=conversation, kind=kind, trigger=trigger, asked_at=asked,
-                                       status="skipped" if score is None else "answered", score=score,
+                                       status="answered" if answered else "skipped", score=score, comment=comment,
                                        answered_at=asked + timedelta(seconds=20)))
 
     def kb(self, conversation: str, when: datetime, helpful: bool | None) -> None:
@@ -127,6 +129,7 @@ def seed(url: str) -> Seeder:
     s.closures.close("B", "agent_closed", now=at(D1, 11, 14), resolved=True, handoff_id=handoff)
     for kind, score in (("csat", 4), ("nps", 9), ("ces", 3)):
         s.survey("B", kind, score, at(D1, 11, 14, 1), trigger="agent_closed")
+    s.survey("B", "comment", None, at(D1, 11, 15), trigger="agent_closed", comment="Alex was great")
 
     # E3: conversation C, web, D1 12:00, the bot failed, the customer left (idle).
     s.customer("C", "where is my order", at(D1, 12, 0), intent="order_status", score=0.2, bot_events=["fallback"])

@@ -128,3 +128,14 @@ def test_csv(kpis):
     assert lines[1].startswith("2026-03-02,3,100.0,4.5,2,100.0,2,2.5,2,33.3,")
     assert lines[2].startswith("2026-03-03,3,0.0,2.5,2,-50.0,2,,0,66.7,")  # CES null: an empty cell
     assert lines[3].startswith("total,6,50.0,3.5,4,25.0,4,2.5,2,50.0,") and lines[4] == ""
+
+
+def test_survey_distributions_skips_and_comments(kpis):
+    report = kpis.surveys(START, END)
+    # CSAT 5 (E1), 4 (E2), 2 (E4), 3 (E5); E0's 1 is outside the range.
+    assert report["distribution"]["csat"] == {"1": 0, "2": 1, "3": 1, "4": 1, "5": 1}
+    assert {k: v for k, v in report["distribution"]["nps"].items() if v} == {"3": 1, "7": 1, "9": 1, "10": 1}
+    assert report["skipped"] == {"csat": 0, "ces": 1, "nps": 0}  # E4's CES
+    [comment] = report["comments"]
+    assert (comment["comment"], comment["csat"], comment["channel"], comment["agent"]) == (
+        "Alex was great", 4, "telegram", "Alex Kim")

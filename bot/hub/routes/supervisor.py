@@ -65,8 +65,8 @@ def _by(request: Request) -> str:
     return by
 
 
-def _limit(request: Request) -> int:
-    raw = request.query_params.get("limit") or "50"
+def _limit(request: Request, default: int = 50) -> int:
+    raw = request.query_params.get("limit") or str(default)
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise ApiError(422, "invalid_limit", f"'limit' must be a whole number from 1 to {MAX_LIMIT}.")
     return int(raw)
@@ -97,6 +97,13 @@ async def escalations(request: Request, _: Agent = Depends(current_supervisor),
                       hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     start, end = date_range(request)
     return await anyio.to_thread.run_sync(hub.kpis.escalations, start, end)
+
+
+@router.get("/surveys")
+async def surveys(request: Request, _: Agent = Depends(current_supervisor),
+                  hub: Hub = Depends(get_hub)) -> dict[str, Any]:
+    (start, end), limit = date_range(request), _limit(request, default=200)
+    return await anyio.to_thread.run_sync(hub.kpis.surveys, start, end, limit)
 
 
 @router.get("/qa")
