@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "bot.hub.commands",
     "bot.kb.commands",
     "bot.kpis.commands",
+    "bot.qa.commands",
     "bot.runner.commands",
 )
 

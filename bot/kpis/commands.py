@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 
 def _day(value: str) -> date:
@@ -37,7 +37,7 @@ def kpis_command(args: argparse.Namespace) -> int:
     from bot.hub.store import Store
     from bot.settings import Settings
 
-    end = args.end or (args.start + timedelta(days=29) if args.start else date.today())
+    end = args.end or (args.start + timedelta(days=29) if args.start else datetime.now(timezone.utc).date())
     start = args.start or end - timedelta(days=29)
     if start > end or (end - start).days + 1 > MAX_RANGE_DAYS:
         print(f"--from must be on or before --to, at most {MAX_RANGE_DAYS} days apart", file=sys.stderr)

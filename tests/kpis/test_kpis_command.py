@@ -20,3 +20,11 @@ def test_kpis_command(tmp_path, monkeypatch, capsys):
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[:3] == ["key", "n", "CSAT%"] and table[-1].split()[:4] == ["total", "6", "50.0", "25.0"]
     assert main(["kpis", "--from", "2026-03-05", "--to", "2026-03-01"]) == 2
+
+
+def test_qa_recompute_command(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url).store.close()
+    monkeypatch.setenv("CAREBOT_HUB_DB_URL", url)
+    assert main(["qa", "recompute", "--from", "2026-03-01", "--to", "2026-03-03"]) == 0
+    assert json.loads(capsys.readouterr().out)["recomputed"] == 7  # E0..E6

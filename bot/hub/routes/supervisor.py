@@ -5,7 +5,7 @@ cookie; only role `supervisor` (no session: 401, an agent: 403).
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import anyio
@@ -49,7 +49,7 @@ def _date(value: str | None, name: str) -> date | None:
 def date_range(request: Request) -> tuple[date, date]:
     """`from` and `to` (inclusive UTC days); default: the last 30 days ending today."""
     start, end = _date(request.query_params.get("from"), "from"), _date(request.query_params.get("to"), "to")
-    end = end or ((start + timedelta(days=DEFAULT_DAYS - 1)) if start else date.today())
+    end = end or ((start + timedelta(days=DEFAULT_DAYS - 1)) if start else datetime.now(timezone.utc).date())
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise ApiError(422, "invalid_range", "'from' must be on or before 'to'.")
