@@ -139,8 +139,6 @@ class Closures:
     def close(self, conversation_id: str, trigger: str, *, now: datetime | None = None,
               resolved: bool | None = None, handoff_id: int | None = None) -> Closure | None:
         """Close the conversation's open episode; None when there is none (nothing new since the last close)."""
-        from bot.handoff.store import HandoffRow, TurnRow  # the handoff package imports the hub store too
-
         if trigger not in TRIGGERS:
             raise ValueError(f"unknown trigger {trigger!r}")
         now = now or utcnow()
@@ -153,43 +151,82 @@ class Closures:
             messages = session.scalars(select(Message).where(Message.conversation_id == conversation_id,
                                                              Message.id > after).order_by(Message.id)).all()
             turns = [m for m in messages if is_customer_turn(m)]
-            if not turns:
-                return None
-            first, last = turns[0], messages[-1]
-            started_at = aware(first.created_at)
-            closed_at = aware(last.created_at) if trigger == IDLE else now
-            handoffs = session.scalars(select(HandoffRow).where(
-                HandoffRow.conversation_id == conversation_id, HandoffRow.created_at >= started_at)
-                .order_by(HandoffRow.id)).all()
-            if handoff_id is not None and handoff_id not in {h.id for h in handoffs}:
-                extra = session.get(HandoffRow, handoff_id)
-                handoffs = [*handoffs, extra] if extra is not None else handoffs
-            analysed = {t.message_id: t for t in session.scalars(select(TurnRow).where(
-                TurnRow.conversation_id == conversation_id, TurnRow.message_id >= first.id))}
-            intent = next((analysed[m.id].intent for m in turns if m.id in analysed and analysed[m.id].intent), None)
-            served = [h for h in handoffs if h.accepted_at is not None or h.agent_id is not None]
-            if resolved is None:
-                resolved = self._resolved(trigger, handoffs, analysed.get(turns[-1].id))
-            row = ClosureRow(
-                conversation_id=conversation_id, client=self.client,
-                channel=(first.payload or {}).get("channel") or conversation.channel or "web", trigger=trigger,
-                first_message_id=first.id, last_message_id=last.id, started_at=started_at, closed_at=closed_at,
-                intent=intent, resolved=bool(resolved), contained=not served, escalated=bool(handoffs),
-                handoff_id=handoffs[-1].id if handoffs else None,
-                agent_id=served[-1].agent_id if served else None, agent_name=served[-1].agent_name if served else None)
-            session.add(row)
-            session.flush()
-            closure = Closure.of(row)
+            if turns:
+                closure = self._insert(session, conversation, trigger, now, resolved, handoff_id, messages, turns)
+            elif trigger == AGENT_CLOSED and handoff_id is not None and after:
+                # A ticket taken after its episode closed idle, closed by the agent with no word from the
+                # customer since: the agent's outcome belongs to that episode.
+                closure = self._amend(session, conversation_id, after, handoff_id, resolved)
+            else:
+                closure = None
+        if closure is None:
+            return None
+        if not turns:
+            self._tell(closure)  # the amended episode: its scorecard again
+            return closure
         log.info("conversation closed", extra={"event": "conversation_closed", "conversation_id": conversation_id,
                                                "closure_id": closure.id, "trigger": trigger,
                                                "resolved": closure.resolved, "contained": closure.contained})
+        self._tell(closure)
+        return closure
+
+    def _insert(self, session, conversation: Conversation, trigger: str, now: datetime, resolved: bool | None,
+                handoff_id: int | None, messages: list[Message], turns: list[Message]) -> Closure:
+        from bot.handoff.store import HandoffRow, TurnRow  # the handoff package imports the hub store too
+
+        conversation_id = conversation.id
+        first, last = turns[0], messages[-1]
+        started_at = aware(first.created_at)
+        closed_at = aware(last.created_at) if trigger == IDLE else now
+        handoffs = session.scalars(select(HandoffRow).where(
+            HandoffRow.conversation_id == conversation_id, HandoffRow.created_at >= started_at)
+            .order_by(HandoffRow.id)).all()
+        if handoff_id is not None and handoff_id not in {h.id for h in handoffs}:
+            extra = session.get(HandoffRow, handoff_id)
+            handoffs = [*handoffs, extra] if extra is not None else handoffs
+        analysed = {t.message_id: t for t in session.scalars(select(TurnRow).where(
+            TurnRow.conversation_id == conversation_id, TurnRow.message_id >= first.id))}
+        intent = next((analysed[m.id].intent for m in turns if m.id in analysed and analysed[m.id].intent), None)
+        served = [h for h in handoffs if h.accepted_at is not None or h.agent_id is not None]
+        if resolved is None:
+            resolved = self._resolved(trigger, handoffs, analysed.get(turns[-1].id))
+        row = ClosureRow(
+            conversation_id=conversation_id, client=self.client,
+            channel=(first.payload or {}).get("channel") or conversation.channel or "web", trigger=trigger,
+            first_message_id=first.id, last_message_id=last.id, started_at=started_at, closed_at=closed_at,
+            intent=intent, resolved=bool(resolved), contained=not served, escalated=bool(handoffs),
+            handoff_id=handoffs[-1].id if handoffs else None,
+            agent_id=served[-1].agent_id if served else None, agent_name=served[-1].agent_name if served else None)
+        session.add(row)
+        session.flush()
+        return Closure.of(row)
+
+    def _amend(self, session, conversation_id: str, last_message_id: int, handoff_id: int,
+               resolved: bool | None) -> Closure | None:
+        from bot.handoff.store import HandoffRow
+
+        row = session.scalars(select(ClosureRow).where(ClosureRow.conversation_id == conversation_id,
+                                                       ClosureRow.last_message_id == last_message_id)).first()
+        handoff = session.get(HandoffRow, handoff_id)
+        if row is None or handoff is None:
+            return None
+        row.handoff_id, row.escalated = handoff_id, True
+        if handoff.agent_id is not None:
+            row.contained, row.agent_id, row.agent_name = False, handoff.agent_id, handoff.agent_name
+        row.resolved = bool(resolved) if resolved is not None else handoff.disposition == "resolved"
+        session.flush()
+        log.info("closed episode amended by the agent's close", extra={
+            "event": "conversation_closure_amended", "conversation_id": conversation_id, "closure_id": row.id,
+            "handoff_id": handoff_id, "resolved": row.resolved})
+        return Closure.of(row)
+
+    def _tell(self, closure: Closure) -> None:
         for listener in self.listeners:
             try:
                 listener(closure)
             except Exception:  # a scorecard failing must not undo the close
                 log.exception("closure listener failed", extra={"event": "closure_listener_failed",
                                                                 "closure_id": closure.id})
-        return closure
 
     @staticmethod
     def _resolved(trigger: str, handoffs: list, last_turn: Any) -> bool:

@@ -71,3 +71,27 @@ def test_the_sweeper_leaves_people_and_old_conversations_alone(s):
     s.customer("OLD", "hello", at(D1, 9, 0), intent="greet", score=0.0)
     assert s.closures.sweep(at(D1, 9, 0) + timedelta(days=8)) == []  # older than the look-back
     assert s.closures.sweep(at(D1, 12, 0)) == [s.closures.for_conversation("OLD")[0]]  # Q queued, B bot-only
+
+
+def test_a_ticket_closed_by_an_agent_after_the_idle_close_amends_that_episode(s):
+    scored = []
+    s.closures.listeners.append(scored.append)
+    s.conversation("T")
+    s.customer("T", "I need a person", at(D1, 22, 0), intent="human", score=0.3)
+    with s.session.begin() as session:
+        row = HandoffRow(conversation_id="T", status="queued", ticket=True, skill="general", reasons=[],
+                         created_at=at(D1, 22, 0, 5), queued_at=at(D1, 22, 0, 5))
+        session.add(row)
+        session.flush()
+        handoff_id = row.id
+    s.reply("T", "Done: ticket H-1", at(D1, 22, 0, 6), sender="system")
+    [idle] = s.closures.sweep(at(D1, 23, 0))
+    assert (idle.resolved, idle.contained) == (False, True)
+    with s.session.begin() as session:  # the next morning Alex takes the ticket and solves it by e-mail
+        session.execute(update(HandoffRow).where(HandoffRow.id == handoff_id).values(
+            status="closed", agent_id=1, agent_name="Alex Kim", accepted_at=at(D1, 23, 30),
+            ended_at=at(D1, 23, 40), disposition="resolved"))
+    s.reply("T", "Alex Kim closed the chat.", at(D1, 23, 40), sender="system")
+    amended = s.closures.close("T", "agent_closed", now=at(D1, 23, 40), resolved=True, handoff_id=handoff_id)
+    assert (amended.id, amended.resolved, amended.contained, amended.agent_name) == (idle.id, True, False, "Alex Kim")
+    assert [c.id for c in scored] == [idle.id, idle.id] and len(s.closures.for_conversation("T")) == 1
