@@ -20,6 +20,7 @@ avg_wait_s              mean accepted_at - queued_at of accepted handoffs       
 avg_handle_s            mean ended_at - accepted_at of accepted, ended handoffs          handle_n handoffs
 kb_helpful              % helpful of rated knowledge-base answers                        kb_n rated answers
 frustration             mean frustration score (0..1, 3 decimals) of customer messages   frustration_n messages
+qa_score                mean QA scorecard score (a supervisor's review score wins)       qa_n scored episodes
 ======================  ==============================================================  ==========================
 
 Attribution: survey answers go to the latest episode of their conversation closed at or before the
@@ -48,7 +49,7 @@ NO_INTENT, BOT_ONLY = "(none)", "(bot)"
 
 FIELDS = ("key", "episodes", "csat", "csat_mean", "csat_n", "nps", "nps_n", "ces", "ces_n", "fcr", "containment",
           "escalation_rate", "escalations", "avg_wait_s", "wait_n", "avg_handle_s", "handle_n", "kb_helpful", "kb_n",
-          "frustration", "frustration_n")
+          "frustration", "frustration_n", "qa_score", "qa_n")
 
 DEFINITIONS = {
     "episodes": "closed conversation episodes (closed by an agent, the customer's goodbye or idle time)",
@@ -71,6 +72,8 @@ DEFINITIONS = {
     "kb_n": "rated knowledge-base answers",
     "frustration": "mean frustration score (0..1) of the customers' messages",
     "frustration_n": "scored customer messages",
+    "qa_score": "mean QA scorecard score (0-100; a supervisor's review score replaces the automatic one)",
+    "qa_n": "episodes with a QA score",
 }
 
 
@@ -101,11 +104,12 @@ class _Group:
     handles: list[float] = field(default_factory=list)
     kb: list[bool] = field(default_factory=list)
     frustration: list[float] = field(default_factory=list)
+    qa: list[float] = field(default_factory=list)
 
     def add(self, other: "_Group") -> None:
         for name in ("episodes", "fcr", "contained", "escalated"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("csat", "nps", "ces", "waits", "handles", "kb", "frustration"):
+        for name in ("csat", "nps", "ces", "waits", "handles", "kb", "frustration", "qa"):
             getattr(self, name).extend(getattr(other, name))
 
     def row(self, key: str) -> dict[str, Any]:
@@ -125,6 +129,7 @@ class _Group:
             "avg_handle_s": _mean(self.handles, 1), "handle_n": len(self.handles),
             "kb_helpful": _pct(sum(self.kb), len(self.kb)), "kb_n": len(self.kb),
             "frustration": _mean(self.frustration, 3), "frustration_n": len(self.frustration),
+            "qa_score": _mean(self.qa, 1), "qa_n": len(self.qa),
         }
 
 
@@ -147,6 +152,7 @@ class Kpis:
     def _load(self, since: datetime, until: datetime):
         from bot.handoff.store import HandoffRow, TurnRow
         from bot.kb.answers import KbAnswer
+        from bot.qa.scorecards import ScorecardRow
         from bot.surveys.store import SurveyResponse
 
         with self._session() as session:
@@ -154,7 +160,7 @@ class Kpis:
                 select(ClosureRow).where(ClosureRow.closed_at >= since, ClosureRow.closed_at < until)
                 .order_by(ClosureRow.closed_at, ClosureRow.id))]
             ids = sorted({e.conversation_id for e in episodes})
-            every, surveys, handoffs, turns, kb = [], [], [], [], []
+            every, surveys, handoffs, turns, kb, qa = [], [], [], [], [], []
             for chunk in _chunks(ids):
                 every += [Closure.of(r) for r in session.scalars(
                     select(ClosureRow).where(ClosureRow.conversation_id.in_(chunk)))]
@@ -167,11 +173,13 @@ class Kpis:
                 kb += session.execute(select(KbAnswer.conversation_id, KbAnswer.created_at, KbAnswer.helpful)
                                       .where(KbAnswer.conversation_id.in_(chunk),
                                              KbAnswer.helpful.is_not(None))).all()
-        return episodes, every, surveys, handoffs, turns, kb
+                qa += session.execute(select(ScorecardRow.closure_id, ScorecardRow.final_score)
+                                      .where(ScorecardRow.conversation_id.in_(chunk))).all()
+        return episodes, every, surveys, handoffs, turns, kb, qa
 
     def _measure(self, since: datetime, until: datetime) -> tuple[list[tuple[Closure, _Group]], Counter]:
         """Each episode closed in [since, until) with what it contributes, and the escalation reasons."""
-        episodes, every, surveys, handoffs, turns, kb = self._load(since, until)
+        episodes, every, surveys, handoffs, turns, kb, qa = self._load(since, until)
         by_conversation: dict[str, list[Closure]] = defaultdict(list)
         for closure in sorted(every, key=lambda c: (c.closed_at, c.id)):
             by_conversation[closure.conversation_id].append(closure)
@@ -225,6 +233,10 @@ class Kpis:
             episode = episode_at(conversation_id, created_at)
             if episode is not None and episode.id in wanted:
                 groups[episode.id].kb.append(bool(helpful))
+
+        for closure_id, score in qa:
+            if closure_id in groups and score is not None:
+                groups[closure_id].qa.append(float(score))
 
         return [(e, groups[e.id]) for e in episodes], reasons
 

@@ -36,6 +36,7 @@ def test_totals_over_both_days(kpis):
         "avg_handle_s": 450.0, "handle_n": 2,  # (600 + 300)/2
         "kb_helpful": 75.0, "kb_n": 3 + 1,   # helpful E1, E4, E5; not helpful E2 -> 3/4
         "frustration": 0.289, "frustration_n": 9,  # (0.1+0+0.6+0.9+0.2+0.5+0.3+0+0)/9 = 2.6/9 = 0.2889
+        "qa_score": None, "qa_n": 0,         # the seed closed its episodes without scoring them
     }
 
 
@@ -127,7 +128,8 @@ def test_csv(kpis):
     assert lines[0] == ",".join(FIELDS)
     assert lines[1].startswith("2026-03-02,3,100.0,4.5,2,100.0,2,2.5,2,33.3,")
     assert lines[2].startswith("2026-03-03,3,0.0,2.5,2,-50.0,2,,0,66.7,")  # CES null: an empty cell
-    assert lines[3].startswith("total,6,50.0,3.5,4,25.0,4,2.5,2,50.0,") and lines[4] == ""
+    assert lines[3].startswith("total,6,50.0,3.5,4,25.0,4,2.5,2,50.0,") and lines[3].endswith(",0.289,9,,0")
+    assert lines[4] == ""
 
 
 def test_survey_distributions_skips_and_comments(kpis):
@@ -139,3 +141,24 @@ def test_survey_distributions_skips_and_comments(kpis):
     [comment] = report["comments"]
     assert (comment["comment"], comment["csat"], comment["channel"], comment["agent"]) == (
         "Alex was great", 4, "telegram", "Alex Kim")
+
+
+def test_qa_score_is_the_mean_final_scorecard_score(kpis, hub_db_url):
+    from bot.conversations.closure import Closures
+    from bot.kpis.metrics import day_bounds
+    from bot.qa.config import qa_config_from_dict
+    from bot.qa.scorecards import Scorecards
+    from bot.hub.store import Store
+
+    store = Store(hub_db_url)
+    try:
+        cards = Scorecards(store, qa_config_from_dict(None))
+        scored = {c.agent_name: cards.compute(c) for c in Closures(store).between(*day_bounds(START, END))
+                  if c.agent_name}
+        cards.review(scored["Sam Patel"]["id"], 9, "Morgan Lee", score=100)
+    finally:
+        store.close()
+    agents = {r["key"]: r for r in kpis.report(START, END, "agent")["rows"]}
+    assert (agents["Sam Patel"]["qa_score"], agents["Sam Patel"]["qa_n"]) == (100.0, 1)  # the review wins
+    assert agents["Alex Kim"]["qa_score"] == scored["Alex Kim"]["score"]
+    assert agents["(bot)"]["qa_n"] == 0  # only the agents' episodes were scored here
