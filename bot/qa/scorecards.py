@@ -6,15 +6,14 @@ scorecard when it closes; `recompute(closure_id)` scores it again (after a chang
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from bot.conversations.closure import Closure, ClosureRow, aware
-from bot.hub.store import AGENT, BOT, CUSTOMER, Base, Message, Store, StoredMessage, utcnow
+from bot.conversations.closure import Closure, ClosureRow, aware, is_customer_turn
+from bot.hub.store import CUSTOMER, Base, Message, Store, StoredMessage, utcnow
 from bot.qa.config import QaConfig
 from bot.qa.criteria import Episode, Line, score_episode
 
@@ -81,8 +80,6 @@ class Scorecards:
                 handoff = session.get(HandoffRow, closure.handoff_id)
                 accepted = aware(handoff.accepted_at) if handoff is not None else None
             messages = [StoredMessage.of(row) for row in rows]
-        from bot.conversations.closure import is_customer_turn
-
         lines = []
         for row, message in zip(rows, messages):
             if message.sender == CUSTOMER and not is_customer_turn(row):
