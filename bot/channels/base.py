@@ -149,7 +149,7 @@ def buttons_of(message: StoredMessage) -> list[dict[str, str]]:
     return [b for b in message.payload.get("buttons") or [] if isinstance(b, dict) and b.get("title")]
 
 
-def _scale(buttons: list[dict[str, str]]) -> tuple[list[int], list[str]] | None:
+def rating_scale(buttons: list[dict[str, str]]) -> tuple[list[int], list[str]] | None:
     """A rating question (survey): consecutive whole-number titles plus other buttons ("Skip")."""
     numbers = [int(b["title"]) for b in buttons if b["title"].strip().isdigit()]
     others = [b["title"] for b in buttons if not b["title"].strip().isdigit()]
@@ -159,7 +159,7 @@ def _scale(buttons: list[dict[str, str]]) -> tuple[list[int], list[str]] | None:
 
 
 def numbered_options(buttons: list[dict[str, str]]) -> str:
-    scale = _scale(buttons)
+    scale = rating_scale(buttons)
     if scale is not None:  # "1. 0", "2. 1"... would be a trap on a 0-10 scale: the number is the answer
         numbers, others = scale
         rest = "".join(f", or {title}" for title in others)
@@ -177,7 +177,7 @@ def pick_option(text: str, buttons: list[dict[str, str]]) -> dict[str, str] | No
     On a rating scale (titles are the scores) only the title counts: "9" is the score 9."""
     wanted = " ".join((text or "").split()).casefold()
     titled = next((b for b in buttons if " ".join(b["title"].split()).casefold() == wanted), None) if wanted else None
-    if titled is not None or _scale(buttons) is not None:
+    if titled is not None or rating_scale(buttons) is not None:
         return titled
     match = _NUMBER.match(text or "")
     if match:

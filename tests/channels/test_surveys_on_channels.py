@@ -1,4 +1,4 @@
-"""The end-of-chat survey on WhatsApp (no buttons): scores typed as numbers, skips, a comment."""
+"""The end-of-chat survey on WhatsApp (typed numbers, skips, a comment) and Telegram (a compact keyboard)."""
 from __future__ import annotations
 
 from channel_payloads import post_whatsapp, wa_form
@@ -40,3 +40,25 @@ def test_ordinary_options_keep_their_numbers():
     scale = [{"title": str(n), "payload": f"/s{n}"} for n in range(0, 11)] + [{"title": "Skip", "payload": "/skip"}]
     assert pick_option("0", scale)["payload"] == "/s0" and pick_option("11", scale) is None
     assert pick_option("SKIP", scale)["payload"] == "/skip"
+
+
+def test_on_telegram_the_scores_are_a_compact_keyboard_and_a_press_answers(client, platform, rasa):
+    from channel_payloads import post_telegram, tg_callback, tg_message
+
+    post_telegram(client, tg_message("bye"))
+    bye, csat = platform.wait_sent("/sendMessage", 2)
+    rows = csat.json["reply_markup"]["inline_keyboard"]
+    assert [[key["text"] for key in row] for row in rows] == [["1", "2", "3", "4", "5"], ["Skip"]]
+    post_telegram(client, tg_callback(rows[0][3]["callback_data"]))  # 4
+    thanks, ces = platform.wait_sent("/sendMessage", 4)[2:]
+    assert "great to hear" in thanks.json["text"]
+    ces_rows = [[key["text"] for key in row] for row in ces.json["reply_markup"]["inline_keyboard"]]
+    assert ces_rows == [["1", "2", "3", "4"], ["5", "6", "7"], ["Skip"]]
+    post_telegram(client, tg_callback(ces.json["reply_markup"]["inline_keyboard"][0][1]["callback_data"]))  # 2
+    nps = platform.wait_sent("/sendMessage", 5)[4]
+    nps_rows = [[key["text"] for key in row] for row in nps.json["reply_markup"]["inline_keyboard"]]
+    assert nps_rows == [["0", "1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"], ["Skip"]]
+    binding = client.app.state.hub.channels.store.binding("telegram", str(111111111))
+    surveys = SurveyStore(client.app.state.hub.store).for_conversation(binding.conversation_id)
+    assert [(s.kind, s.score) for s in surveys] == [("csat", 4), ("ces", 2), ("nps", None)]
+    assert rasa.messages == ["bye"]
