@@ -3,6 +3,7 @@ the platforms' send APIs (payload builders and signing: channel_payloads.py).
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -79,6 +80,20 @@ def channel_settings(platform: PlatformStub) -> ChannelSettings:
     )
 
 
+CONVERSATION_PATH = re.compile(r"^/api/conversations/([^/]+)/")
+
+
+def as_conversation_owner(client: TestClient) -> None:
+    """Requests to /api/conversations/{id}/... carry that conversation's token (the REST API needs it since
+    the widget's session tokens guard it), as in tests/hub/conftest.py."""
+    def authorize(request) -> None:
+        match = CONVERSATION_PATH.match(request.url.path)
+        if match and "authorization" not in request.headers:
+            request.headers["Authorization"] = f"Bearer {client.app.state.hub.sessions.issue(match.group(1))}"
+
+    client.event_hooks["request"].append(authorize)
+
+
 @pytest.fixture
 def make_client():
     clients: list[TestClient] = []
@@ -86,6 +101,7 @@ def make_client():
     def _make(settings: Settings, channel_settings: ChannelSettings, **changes: Any) -> TestClient:
         client = TestClient(create_app(replace(settings, **changes), channel_settings=channel_settings))
         client.__enter__()
+        as_conversation_owner(client)
         clients.append(client)
         return client
 

@@ -49,9 +49,11 @@ def test_the_console_badges_whatsapp_messages_in_a_conversation_begun_on_the_web
     expect(page.locator("#conn-text")).to_have_text("Online")
 
     web = httpx.Client(base_url=live.url, timeout=30)
-    conversation = web.post("/api/conversations").json()["conversation_id"]
+    created = web.post("/api/conversations").json()
+    conversation = created["conversation_id"]
     rasa.slots[conversation] = {"verified_customer_id": "C1001"}
-    web.post(f"/api/conversations/{conversation}/messages", json={"text": "where is my order A1042"})
+    web.post(f"/api/conversations/{conversation}/messages", json={"text": "where is my order A1042"},
+             headers={"Authorization": f"Bearer {created['token']}"})
     whatsapp(live, "give me some options")
     platform.wait_sent("/Messages.json", 2)  # "continues your conversation", then the options
     whatsapp(live, "1")  # More help -> the bot hands over
