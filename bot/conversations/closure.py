@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.hub.store import CUSTOMER, Base, Conversation, Message, Store, utcnow
@@ -41,7 +41,8 @@ class ClosureRow(Base):
                       Index("ix_closures_conversation", "conversation_id", "last_message_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[str] = mapped_column(String(64))
+    # Erasing a conversation erases its episodes (and their scorecards and reviews).
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     client: Mapped[str] = mapped_column(String(64), default="")
     channel: Mapped[str] = mapped_column(String(32), default="web")
     trigger: Mapped[str] = mapped_column(String(16))
