@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "bot.frustration.commands",
     "bot.hub.commands",
     "bot.kb.commands",
+    "bot.kpis.commands",
+    "bot.qa.commands",
     "bot.runner.commands",
 )
 

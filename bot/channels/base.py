@@ -158,7 +158,21 @@ def buttons_of(message: StoredMessage) -> list[dict[str, str]]:
     return [b for b in message.payload.get("buttons") or [] if isinstance(b, dict) and b.get("title")]
 
 
+def rating_scale(buttons: list[dict[str, str]]) -> tuple[list[int], list[str]] | None:
+    """A rating question (survey): consecutive whole-number titles plus other buttons ("Skip")."""
+    numbers = [int(b["title"]) for b in buttons if b["title"].strip().isdigit()]
+    others = [b["title"] for b in buttons if not b["title"].strip().isdigit()]
+    if len(numbers) >= 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(others) <= 2:
+        return numbers, others
+    return None
+
+
 def numbered_options(buttons: list[dict[str, str]]) -> str:
+    scale = rating_scale(buttons)
+    if scale is not None:  # "1. 0", "2. 1"... would be a trap on a 0-10 scale: the number is the answer
+        numbers, others = scale
+        rest = "".join(f", or {title}" for title in others)
+        return f"Reply with a number from {numbers[0]} to {numbers[-1]}{rest}."
     lines = [f"{i}. {b['title']}" for i, b in enumerate(buttons, start=1)]
     return "Reply with a number:\n" + "\n".join(lines)
 
@@ -167,10 +181,15 @@ _NUMBER = re.compile(r"^\s*#?(\d{1,2})\s*[.)]?\s*$")
 
 
 def pick_option(text: str, buttons: list[dict[str, str]]) -> dict[str, str] | None:
-    """The button a typed reply chooses: its number ("2", "2.") or its exact title (any case)."""
+    """The button a typed reply chooses: its exact title (any case), or its number ("2", "2.").
+
+    On a rating scale (titles are the scores) only the title counts: "9" is the score 9."""
+    wanted = " ".join((text or "").split()).casefold()
+    titled = next((b for b in buttons if " ".join(b["title"].split()).casefold() == wanted), None) if wanted else None
+    if titled is not None or rating_scale(buttons) is not None:
+        return titled
     match = _NUMBER.match(text or "")
     if match:
         index = int(match.group(1)) - 1
         return buttons[index] if 0 <= index < len(buttons) else None
-    wanted = " ".join((text or "").split()).casefold()
-    return next((b for b in buttons if " ".join(b["title"].split()).casefold() == wanted), None) if wanted else None
+    return None

@@ -23,6 +23,7 @@ from bot.channels.base import (
     WebhookError,
     buttons_of,
     perform_json,
+    rating_scale,
     speaker,
     telegram_html,
 )
@@ -39,6 +40,18 @@ def _int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise WebhookError(400, "invalid_update", f"Telegram update: {what} must be an integer.")
     return value
+
+
+def keyboard(message_id: int, buttons: list[dict[str, str]]) -> list[list[dict[str, str]]]:
+    """One button a row; a rating question's scores side by side (at most 6 a row), then "Skip"."""
+    keys = [{"text": b["title"][:64], "callback_data": ButtonRef(message_id, i).encode()} for i, b in enumerate(buttons)]
+    if rating_scale(buttons) is None:
+        return [[key] for key in keys]
+    scores = [key for key, b in zip(keys, buttons) if b["title"].strip().isdigit()]
+    rows = -(-len(scores) // 6)
+    per_row = -(-len(scores) // rows)
+    return [scores[i:i + per_row] for i in range(0, len(scores), per_row)] + [
+        [key] for key, b in zip(keys, buttons) if not b["title"].strip().isdigit()]
 
 
 class Telegram:
@@ -117,9 +130,7 @@ class Telegram:
         if name and body:
             body = f"<b>{html.escape(name, quote=False)}</b>\n{body}"
         buttons = buttons_of(message)
-        markup = {"inline_keyboard": [[{"text": b["title"][:64],
-                                        "callback_data": ButtonRef(message.id, i).encode()}]
-                                      for i, b in enumerate(buttons)]} if buttons else None
+        markup = {"inline_keyboard": keyboard(message.id, buttons)} if buttons else None
         calls: list[ApiCall] = []
         image = message.payload.get("image")
         if image:

@@ -99,6 +99,7 @@ class HandoffService:
         # Called (in a worker thread) with (conversation_id, customer_id) when a conversation's customer is
         # verified, so the messaging channels can continue it on another channel (bot/channels/service.py).
         self.on_customer: Callable[[str, str], None] | None = None
+        self.closures: Any = None  # bot.conversations.closure.Closures; None: closes are not recorded
         self._load_lock = threading.Lock()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -612,6 +613,9 @@ class HandoffService:
         note = note.strip()[:500] if isinstance(note, str) and note.strip() else None
         handoff = await self._end(agent, handoff_id, status=CLOSED, kind="closed",
                                   detail={"disposition": disposition, "note": note}, note=note, disposition=disposition)
+        if self.closures is not None:  # before the survey: its answer belongs to this episode
+            await self._db(self.closures.close, handoff.conversation_id, "agent_closed", now=self.clock(),
+                           resolved=disposition == "resolved", handoff_id=handoff.id)
         closing = [system(texts.closed(agent.name), "closed", agent=agent_card(agent))]
         if self.surveys is not None:
             question = await self.surveys.ask(handoff.conversation_id, "agent_closed", handoff_id=handoff.id,

@@ -14,6 +14,7 @@ from bot.channels import open_channels
 from bot.channels import routes as channel_routes
 from bot.channels.settings import ChannelSettings
 from bot.client_profile import load_client_profile
+from bot.conversations.closure import Closures, load_client_id, load_idle_minutes
 from bot.frustration.config import load_escalation_config
 from bot.handoff.config import load_handoff_config
 from bot.handoff.service import HandoffService
@@ -24,18 +25,33 @@ from bot.hub.connections import Connections
 from bot.hub.rasa_client import RasaClient
 from bot.hub.receipts import Receipts
 from bot.hub.router import Router
-from bot.hub.routes import agent, agent_ws, conversations, health, static, ws
+from bot.hub.routes import agent, agent_ws, conversations, health, static, supervisor, ws
 from bot.kb.answers import AnswerLog
+from bot.kpis.metrics import Kpis
+from bot.qa.config import load_qa_config
+from bot.qa.scorecards import Scorecards
 from bot.hub.services import Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
-from bot.hub.store import Store
+from bot.hub.store import Store, utcnow
 from bot.settings import PROJECT_ROOT, Settings
+from bot.surveys.config import load_survey_config
 from bot.surveys.service import SurveyService
 from bot.surveys.store import SurveyStore
 
 log = logging.getLogger(__name__)
 
 WIDGET_DIR = PROJECT_ROOT / "widget"
+
+
+async def sweep_idle(closures: Closures) -> None:
+    """Close idle conversations now and then (no survey: the customer has gone; docs/kpis.md)."""
+    period_s = max(5.0, min(60.0, closures.idle.total_seconds() / 2))
+    while True:
+        await anyio.sleep(period_s)
+        try:
+            await anyio.to_thread.run_sync(closures.sweep, utcnow())
+        except Exception:  # a database hiccup must not stop the sweeper for good
+            log.exception("idle sweep failed", extra={"event": "idle_sweep_failed"})
 
 
 def create_app(settings: Settings | None = None, *, widget_dir: Path | None = None,
@@ -54,7 +70,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         router = Router(settings, store, rasa)
         connections, agents = Connections(), AgentConnections()
         receipts = Receipts(store, connections)
-        router.surveys = SurveyService(SurveyStore(store))
+        router.surveys = SurveyService(SurveyStore(store), load_survey_config(settings.client_file))
         router.handoffs = HandoffService(
             store=store, handoffs=HandoffStore(store), rasa=rasa, customers=connections, agents=agents,
             directory=directory, answers=answers, escalation=load_escalation_config(settings.client_file),
@@ -63,6 +79,11 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             text_limit=settings.max_message_chars, receipts=receipts, surveys=router.surveys,
         )
         receipts.tell_agents = router.handoffs.tell_agents
+        closures = Closures(store, client=load_client_id(settings.client_file),
+                            idle_minutes=load_idle_minutes(settings.client_file))
+        router.closures = router.handoffs.closures = closures
+        scorecards = Scorecards(store, load_qa_config(settings.client_file))
+        closures.listeners.append(scorecards.on_closed)
         await anyio.to_thread.run_sync(router.handoffs.warm_up)
         key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
         sessions = SessionTokens(key, ttl_s=settings.session_ttl_days * 86400)
@@ -77,7 +98,11 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             handoffs=router.handoffs,
             sessions=sessions,
             receipts=receipts,
+            closures=closures,
+            scorecards=scorecards,
+            kpis=await anyio.to_thread.run_sync(Kpis, store),
         )
+        app.state.hub.spawn(sweep_idle(closures), name="idle-sweeper")
         app.state.hub.channels = await open_channels(
             channel_settings, store=store, router=router, connections=connections, spawn=app.state.hub.spawn,
             crm_url=settings.crm_url, text_limit=settings.max_message_chars)
@@ -86,6 +111,8 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         try:
             yield
         finally:
+            for task in [t for t in app.state.hub.background if t.get_name() == "idle-sweeper"]:
+                task.cancel()
             await app.state.hub.drain(timeout_s=settings.rasa_timeout_s + 5)
             await app.state.hub.channels.close()  # after the drain: answers produced meanwhile are in the outbox
             await rasa.aclose()
@@ -108,6 +135,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
     app.include_router(ws.router)
     app.include_router(agent.router)
     app.include_router(agent_ws.router)
+    app.include_router(supervisor.router)
     app.include_router(channel_routes.router)
     static_router, widget_files, console_files = static.build(widget_dir or WIDGET_DIR)
     app.include_router(static_router)

@@ -127,6 +127,7 @@ class Router:
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
         self.handoffs: "HandoffService | None" = None  # set by the app; None: the bot answers everything
         self.surveys: "SurveyService | None" = None  # set by the app; None: no end-of-chat survey
+        self.closures: Any = None  # bot.conversations.closure.Closures, set by the app; None: not recorded
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
@@ -204,8 +205,14 @@ class Router:
                 return await self._db(self.store.replies_to, inbound.id)
             button = inbound.payload.get("button_payload")
             if self.surveys is not None and is_survey_answer(button):  # the hub's own question, whoever is talking
-                drafts = [await self.surveys.answer(conversation_id, button)]
+                drafts = await self.surveys.answer(conversation_id, button)
                 return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
+            if self.surveys is not None and button is None and (inbound.text or "").strip():
+                comment_for = await self.surveys.pending_comment(conversation_id)
+                if comment_for is not None:  # the answer to the survey's "anything to add?": not for the bot
+                    await self._db(self.store.annotate, inbound.id, survey_comment=comment_for)
+                    drafts = [await self.surveys.comment(conversation_id, comment_for, inbound.text or "")]
+                    return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
             handled_by = await self._db(self.store.handled_by, conversation_id)
             handoffs = self.handoffs
             if handoffs is not None and handled_by != "bot":
@@ -243,6 +250,8 @@ class Router:
             stored = await self._store_replies(conversation_id, drafts, inbound.id, status, notify=request is not None)
             if handoffs is not None and status == ANSWERED and decision is not None:
                 intent = await handoffs.after_bot_turn(inbound)
+                if intent in END_OF_CHAT_INTENTS and request is None and self.closures is not None:
+                    await self._db(self.closures.close, conversation_id, "goodbye")
                 if intent in END_OF_CHAT_INTENTS and request is None and self.surveys is not None:
                     question = await self.surveys.ask(conversation_id, "goodbye")
                     if question is not None:

@@ -34,6 +34,9 @@ class Hub:
     handoffs: HandoffService
     sessions: SessionTokens
     receipts: Receipts
+    closures: Any = None  # bot.conversations.closure.Closures: closed episodes (KPIs, QA)
+    scorecards: Any = None  # bot.qa.scorecards.Scorecards: QA of every closed episode
+    kpis: Any = None  # bot.kpis.metrics.Kpis
     channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (set in the lifespan)
     background: set[asyncio.Task] = field(default_factory=set)
 

@@ -337,6 +337,13 @@ class Store:
                     offered.add(button["payload"])
         return offered
 
+    def annotate(self, message_id: int, **values: Any) -> None:
+        """Add keys to a message's payload (what the hub learnt about it later, e.g. a survey comment)."""
+        with self._session.begin() as session:
+            row = session.get(Message, message_id, with_for_update=True)
+            if row is not None:
+                row.payload = {**(row.payload or {}), **values}
+
     def set_status(self, message_id: int, status: str) -> None:
         with self._session.begin() as session:
             session.execute(update(Message).where(Message.id == message_id).values(status=status))

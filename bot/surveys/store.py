@@ -18,7 +18,7 @@ class SurveyResponse(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # csat | ces | nps
+    kind: Mapped[str] = mapped_column(String(16))  # csat | ces | nps | comment (the free-text prompt)
     trigger: Mapped[str] = mapped_column(String(32))  # what ended the chat: agent_closed | goodbye
     handoff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -77,6 +77,23 @@ class SurveyStore:
             session.flush()
             session.refresh(row)
             return Survey.of(row), True
+
+    def pending_comment(self, conversation_id: str, since: datetime) -> Survey | None:
+        """The comment prompt still waiting for the customer's text (asked at or after ``since``)."""
+        with self._session() as session:
+            row = session.scalars(select(SurveyResponse).where(
+                SurveyResponse.conversation_id == conversation_id, SurveyResponse.kind == "comment",
+                SurveyResponse.status == "asked", SurveyResponse.asked_at >= since)
+                .order_by(SurveyResponse.id.desc()).limit(1)).first()
+            return Survey.of(row) if row is not None else None
+
+    def add_comment(self, survey_id: int, comment: str) -> bool:
+        """Store the customer's comment once; False when the prompt was answered or skipped meanwhile."""
+        with self._session.begin() as session:
+            result = session.execute(update(SurveyResponse).where(
+                SurveyResponse.id == survey_id, SurveyResponse.status == "asked").values(
+                status="answered", comment=comment, answered_at=utcnow()))
+            return result.rowcount == 1
 
     def for_conversation(self, conversation_id: str) -> list[Survey]:
         with self._session() as session:

@@ -150,11 +150,23 @@ def test_the_satisfaction_question_after_goodbye_is_answered_in_the_widget(page:
     expect(survey.locator(".cb-score")).to_have_count(5)
     expect(survey.get_by_role("button", name="Skip")).to_be_visible()
     survey.get_by_role("button", name="5 out of 5: Very happy").click()
-    expect(page.locator(".cb-system").last).to_contain_text("great to hear")
+    expect(page.locator(".cb-system").filter(has_text="great to hear")).to_have_count(1)
+    # The follow-ups (client.yml surveys:): CES 1-7, skipped; NPS 0-10; then a comment.
+    ces = page.get_by_role("group", name="How easy was it to get the help you needed?")
+    expect(ces.locator(".cb-score")).to_have_count(7)
+    ces.get_by_role("button", name="Skip").click()
+    nps = page.get_by_role("group", name="How likely are you to recommend Larkspur & Co to a friend?")
+    expect(nps.locator(".cb-score")).to_have_count(11)
+    nps.get_by_role("button", name="9 out of 10").click()
+    expect(page.locator(".cb-system").last).to_contain_text("Anything you'd like to add?")
+    say(page, "Lovely beans, quick answers")
+    expect(page.locator(".cb-system").last).to_contain_text("that's noted")
     path = hub.settings.hub_db_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT kind, score, status FROM survey_responses").fetchall() == [("csat", 5, "answered")]
-    assert rasa.messages == ["where is my order", "bye"]  # the answer never went to the bot
+        assert db.execute("SELECT kind, score, status, comment FROM survey_responses ORDER BY id").fetchall() == [
+            ("csat", 5, "answered", None), ("ces", None, "skipped", None), ("nps", 9, "answered", None),
+            ("comment", None, "answered", "Lovely beans, quick answers")]
+    assert rasa.messages == ["where is my order", "bye"]  # the answers and the comment never went to the bot
 
 
 def test_a_site_that_may_not_embed_the_widget_is_told_so_once(page: Page, tmp_path, rasa):

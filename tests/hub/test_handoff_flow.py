@@ -258,11 +258,12 @@ def test_roles_skills_and_capacity_decide_who_sees_and_takes_what(live, rasa):
     assert receive(ws, lambda f: f["type"] == "system" and f["event"] == "survey_thanks")
     store = Store(live.settings.hub_db_url)
     try:
-        [answered] = SurveyStore(store).for_conversation(handoff["conversation_id"])
+        answered, follow_up = SurveyStore(store).for_conversation(handoff["conversation_id"])
     finally:
         store.close()
     assert (answered.score, answered.status, answered.trigger, answered.handoff_id) == \
         (4, "answered", "agent_closed", handoff["id"])
+    assert (follow_up.kind, follow_up.trigger, follow_up.handoff_id) == ("ces", "agent_closed", handoff["id"])
     bad = sam.post(f"/api/agent/handoffs/{second['id']}/close", json={"disposition": "maybe"})
     assert bad.status_code == 422
     for socket in sockets + [ws, ws2]:

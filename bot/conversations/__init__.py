@@ -1,0 +1,1 @@
+"""A conversation's life beyond its messages: when it closes (closure.py)."""

@@ -1,0 +1,1 @@
+"""Quality assurance on care: an automatic scorecard for every closed episode, and supervisors' reviews."""
