@@ -27,7 +27,7 @@ from bot.qa.scorecards import Scorecards
 from bot.settings import Settings
 from hub_stubs import XSS_IMG, RasaStub
 from live_hub import LiveHub, client_file
-from tests.browser.console_page import PASSWORD
+from tests.browser.console_page import PASSWORD, sign_in as console_sign_in
 from tests.kpis.seed import seed
 
 pytestmark = pytest.mark.browser
@@ -90,6 +90,13 @@ def test_an_agent_is_refused(page: Page, live: LiveHub):
     assert page.request.get(live.url + "/api/supervisor/kpis").status == 403
     page.get_by_role("button", name="Sign in as someone else").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.locator("#login-error")).to_be_hidden()
+
+    # In the console an agent has no link to the dashboard.
+    sign_in(page, live.url, "alex")
+    page.get_by_role("link", name="Open the agent console").click()
+    expect(page.locator("#me-name")).to_have_text("Alex Kim")
+    expect(page.get_by_role("link", name="Dashboard")).to_be_hidden()
 
 
 def test_supervisor_sees_the_kpis_changes_filters_and_exports_csv(page: Page, live: LiveHub, screenshots):
@@ -231,6 +238,8 @@ def test_qa_lowest_first_review_and_hostile_transcript(page: Page, live: LiveHub
     expect(page.get_by_role("region", name="Scorecard").locator(".review-comment")).to_have_text(
         "The fallback was fair; <b>not</b> the bot's fault.")
     expect(page.locator("#qa-table tbody .score")).to_have_count(6)
+    expect(page.get_by_role("log", name="Transcript").locator(".msg-bubble").first).to_have_text(HOSTILE)
+    page.screenshot(path=str(screenshots / "dashboard-qa.png"))
     shown = [float(s) for s in page.locator("#qa-table tbody .score").all_inner_texts()]
     assert shown == sorted(shown) and 88.0 in shown
     # A score out of range is refused in the page, before the API.
@@ -243,12 +252,19 @@ def test_qa_lowest_first_review_and_hostile_transcript(page: Page, live: LiveHub
     worst.click()
     expect(page.get_by_role("region", name="Scorecard").locator(".sc-total .score")).to_have_text(
         re.compile(r"^\d+(\.\d)?$"))
-    page.screenshot(path=str(screenshots / "dashboard-qa.png"))
 
 
 def test_api_failure_offers_a_retry_and_an_ended_session_signs_out(page: Page, live: LiveHub):
+    # A supervisor signed in to the console goes to the dashboard by its link, without signing in again.
+    console_sign_in(page, live.url, "morgan")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator("#me-name")).to_have_text("Morgan Lee")
+    today = datetime.now(timezone.utc).date()
+    expect(page).to_have_url(f"{live.url}/dashboard/?from={today - timedelta(days=29)}&to={today}&by=day")
+    expect(page.get_by_role("button", name="Last 30 days")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("link", name="Agent console")).to_have_attribute("href", "/console/")
+
     page.goto(f"{live.url}/dashboard/?{RANGE}")
-    sign_in(page, live.url, "morgan")
     expect(tile(page, "csat").locator(".tile-value")).to_have_text("50.0%")
 
     # The hub fails once (a 503 from the network layer): a message and a retry that works.

@@ -814,7 +814,7 @@
       const tr = el("tr", "qa-row");
       tr.dataset.id = String(card.id);
       if (String(card.id) === String(state.filters.card)) tr.setAttribute("aria-current", "true");
-      const scoreCell = el("td");
+      const scoreCell = el("td", "nowrap");
       const open = el("button", "qa-open");
       open.type = "button";
       open.appendChild(scoreBadge(card.final_score));
@@ -827,7 +827,7 @@
       tr.appendChild(el("td", null, channelName(card.channel)));
       tr.appendChild(el("td", null, card.agent || "Bot only"));
       const w = weakest(card.criteria);
-      tr.appendChild(el("td", "qa-weak", w ? humanize(w.name) + " · " + fmt.score(w.score) : DASH));
+      tr.appendChild(el("td", "qa-weak", !w ? DASH : w.score >= 100 ? "None" : humanize(w.name) + " · " + fmt.score(w.score)));
       tr.addEventListener("click", () => openCard(card.id, true));
       tbody.appendChild(tr);
     });
@@ -852,7 +852,13 @@
       if (seq !== state.seq || state.filters.card !== String(id)) return;
       state.detail = detail;
       renderDetail();
-      if (push) $("qa-detail").focus({ preventScroll: false });
+      if (push) {
+        // Beside the list on a desktop; below it on a narrow screen, where it is scrolled into view.
+        const box = $("qa-detail");
+        box.focus({ preventScroll: true });
+        const top = box.getBoundingClientRect().top;
+        if (top < 0 || top > window.innerHeight - 120) box.scrollIntoView({ block: "start" });
+      }
     } catch (e) {
       if (sessionProblem(e)) return;
       const box = $("qa-detail");
