@@ -130,6 +130,8 @@ def test_supervisor_sees_the_kpis_changes_filters_and_exports_csv(page: Page, li
     expect(page.locator("#chart-quality circle.dot")).to_have_count(4)  # two days, two lines
     quality_rows = page.locator("#chart-quality details tbody tr")
     expect(quality_rows.nth(0)).to_contain_text("100.0%")  # CSAT on 2 Mar
+    expect(page.get_by_role("img", name="Escalation reasons")).to_have_accessible_description(
+        re.compile(r"Angry 1, Asked for person 1, Bot failures 1"))
     reasons = page.locator("#chart-reasons details tbody tr")
     expect(reasons).to_have_count(3)
     expect(reasons.first).to_contain_text("Angry")
@@ -188,6 +190,7 @@ def test_supervisor_sees_the_kpis_changes_filters_and_exports_csv(page: Page, li
     expect(page.get_by_role("button", name="Last 7 days")).to_have_attribute("aria-pressed", "true")
     expect(tile(page, "csat").locator(".tile-value")).to_have_text("—")
     expect(page.locator("#chart-quality .chart-empty")).to_have_text("No conversations closed in this range.")
+
 
     # 768px: still usable, nothing wider than the window.
     page.set_viewport_size({"width": 768, "height": 900})
@@ -285,7 +288,7 @@ def test_api_failure_offers_a_retry_and_an_ended_session_signs_out(page: Page, l
     expect(alert).to_contain_text("The hub is restarting.")
     alert.get_by_role("button", name="Retry").click()
     expect(alert).to_be_hidden()
-    expect(page.locator("#chart-breakdown text.bar-label")).to_have_text(["(bot)", "Alex Kim", "Sam Patel"])
+    expect(page.locator("#chart-breakdown text.bar-label")).to_have_text(["Bot only", "Alex Kim", "Sam Patel"])
 
     # The session ends elsewhere (logged out): the next request shows the sign-in form again.
     assert page.request.post(live.url + "/api/agent/logout").ok

@@ -454,7 +454,6 @@
       tip.id = defId;
       tip.setAttribute("role", "tooltip");
       node.appendChild(tip);
-      node.title = definition;
       box.appendChild(node);
     });
   }
@@ -484,11 +483,11 @@
       chart = el("p", "chart-empty", spec.empty);
     } else {
       chart = spec.draw(width);
+      // Named by the card's title; described by its sentence and a summary of the numbers.
       chart.setAttribute("role", "img");
       chart.setAttribute("aria-labelledby", title.id);
-      chart.setAttribute("aria-describedby", desc.id);
-      chart.setAttribute("aria-label", spec.title + ". " + spec.summary);
-      chart.prepend(svg("desc", {}, spec.summary));
+      chart.setAttribute("aria-describedby", desc.id + " " + id + "-summary");
+      chart.prepend(svg("desc", { id: id + "-summary" }, spec.summary));
       chart.prepend(svg("title", {}, spec.title));
       chart.classList.add("chart-svg");
     }
@@ -750,8 +749,12 @@
     controls.appendChild(select);
 
     const byLabel = BY_LABELS[report.by] || report.by;
-    const keyLabel = (key) => (report.by === "day" ? dayLabel(key) : report.by === "intent" && key !== "(none)"
-      ? humanize(key) : report.by === "channel" ? channelName(key) : key);
+    const keyLabel = (key) => {
+      if (report.by === "day") return dayLabel(key);
+      if (report.by === "channel") return channelName(key);
+      if (report.by === "intent") return key === "(none)" ? "No intent" : humanize(key);
+      return report.by === "agent" && key === "(bot)" ? "Bot only" : key;
+    };
     const values = rows.map((r) => r[f.metric]);
     const head = ["By " + byLabel, "Conversations", "CSAT", "NPS", "CES", "FCR", "Containment", "Escalation rate",
       "Avg wait", "Avg handle", "KB helpful", "Frustration"];
