@@ -161,6 +161,13 @@ def test_supervisor_sees_the_kpis_changes_filters_and_exports_csv(page: Page, li
     expect(tile(page, "ces").locator(".tile-value")).to_have_text("—")
     expect(tile(page, "ces").locator(".tile-n")).to_have_text("n = 0 surveys")
 
+    # A backwards range is refused in the page; the view and the URL stay as they were.
+    page.get_by_label("From").fill("2026-03-09")
+    expect(page.locator("#filter-error")).to_have_text("'From' must be on or before 'To'.")
+    expect(page).to_have_url(re.compile(r"from=2026-03-03&to=2026-03-03"))
+    page.get_by_label("From").fill("2026-03-03")
+    expect(page.locator("#filter-error")).to_be_hidden()
+
     # The CSV link carries the filters; the download is the API's CSV.
     link = page.get_by_role("link", name=re.compile("Export CSV"))
     expect(link).to_have_attribute("href", "/api/supervisor/kpis.csv?from=2026-03-03&to=2026-03-03&by=channel")
