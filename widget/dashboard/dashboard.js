@@ -226,7 +226,9 @@
     writeUrl(false);
     syncControls();
     selectView(state.filters.view, false);
+    if (!state.daily) $("range-summary").textContent = "Loading…";
     load();
+    $("dash-title").focus({ preventScroll: true });
   }
 
   $("login-form").addEventListener("submit", async (event) => {
