@@ -115,6 +115,12 @@ def test_supervisor_sees_the_kpis_changes_filters_and_exports_csv(page: Page, li
         value = tile(page, key).locator(".tile-value")
         expect(value).to_have_text(text)
         assert float(value.get_attribute("data-value")) == totals[key], key
+    expect(tile(page, "episodes").locator(".tile-value")).to_have_text("6")
+    expect(tile(page, "episodes").locator(".tile-n")).to_have_text("2 escalated")
+    if "qa_score" in totals:  # the KPI branch's mean QA score, when this hub reports it
+        expect(tile(page, "qa_score").locator(".tile-value")).to_have_text(f"{totals['qa_score']:.1f} / 100")
+    else:
+        expect(tile(page, "qa_score")).to_have_count(0)
     expect(tile(page, "csat").locator(".tile-n")).to_have_text("n = 4 surveys")
     expect(tile(page, "frustration").locator(".tile-n")).to_have_text("n = 9 messages")
     # The definition comes from the API and describes the tile.
@@ -139,6 +145,19 @@ def test_supervisor_sees_the_kpis_changes_filters_and_exports_csv(page: Page, li
     expect(quality_rows.nth(1)).to_be_visible()
     page.locator("#chart-quality details summary").click()
     page.screenshot(path=str(screenshots / "dashboard-overview.png"))
+
+    # Survey answers and comments, where the hub has /api/supervisor/surveys.
+    surveys = page.request.get(f"{live.url}/api/supervisor/surveys?{RANGE}&limit=20")
+    if surveys.status == 404:
+        expect(page.locator("#surveys-row")).to_be_hidden()
+    else:
+        data = surveys.json()
+        expect(page.locator("#chart-surveys .chart-title")).to_have_text("CSAT answers")
+        expect(page.locator("#chart-surveys details tbody tr")).to_have_count(len(data["distribution"]["csat"]) + 1)
+        expect(page.locator("#comments .comment")).to_have_count(len(data["comments"]))
+        page.locator("#f-survey").select_option("nps")
+        expect(page.locator("#chart-surveys .chart-title")).to_have_text("NPS answers")
+        expect(page.locator("#chart-surveys details tbody tr")).to_have_count(11 + 1)
 
     # Grouping by channel: the URL, the breakdown chart and its table change.
     page.get_by_label("Group by").select_option("channel")

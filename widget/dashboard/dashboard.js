@@ -14,6 +14,7 @@
   const VIEWS = ["overview", "qa"];
   const DEFAULT_DAYS = 30;
   const QA_LIMIT = 50;
+  const COMMENTS = 20;
   const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
   const COLORS = { primary: "#2f5d50", agent: "#3b5b92", amber: "#b7791f", red: "#c53030", soft: "#9fc5b8" };
 
@@ -26,6 +27,8 @@
     daily: null,        // /kpis?by=day
     grouped: null,      // /kpis?by=<by> (the daily report when by=day)
     escalations: null,
+    surveys: null,      // /surveys, or null where the hub has no such route
+    surveyKind: "csat",
     cards: [],
     detail: null,       // {scorecard, transcript} of the open scorecard
   };
@@ -71,6 +74,7 @@
     signed: (v) => (isNum(v) ? (v > 0 ? "+" : "") + v.toFixed(1) : DASH),
     mean: (v) => (isNum(v) ? v.toFixed(2) : DASH),
     score3: (v) => (isNum(v) ? v.toFixed(3) : DASH),
+    one: (v) => (isNum(v) ? v.toFixed(1) : DASH),
     int: (v) => (isNum(v) ? String(Math.round(v)) : DASH),
     score: (v) => (isNum(v) ? (Number.isInteger(v) ? String(v) : v.toFixed(1)) : DASH),
     duration: (v) => {
@@ -114,17 +118,21 @@
   // ------------------------------------------------------------------ the KPIs shown
   // `n`: the field holding the count the value is computed over; `unit`: what that count counts.
   const TILES = [
+    { key: "episodes", label: "Conversations", format: fmt.int, sub: (t) => fmt.int(t.escalations) + " escalated" },
     { key: "csat", label: "CSAT", format: fmt.pct, n: "csat_n", unit: "surveys" },
     { key: "nps", label: "NPS", format: fmt.signed, n: "nps_n", unit: "surveys" },
-    { key: "ces", label: "Customer effort (CES)", format: fmt.mean, n: "ces_n", unit: "surveys", suffix: " / 7" },
-    { key: "fcr", label: "First-contact resolution", format: fmt.pct, n: "episodes", unit: "conversations" },
+    { key: "ces", label: "CES", format: fmt.mean, n: "ces_n", unit: "surveys", suffix: " / 7" },
+    { key: "fcr", label: "FCR", format: fmt.pct, n: "episodes", unit: "conversations" },
     { key: "containment", label: "Containment", format: fmt.pct, n: "episodes", unit: "conversations" },
     { key: "escalation_rate", label: "Escalation rate", format: fmt.pct, n: "episodes", unit: "conversations" },
-    { key: "avg_wait_s", label: "Average wait", format: fmt.duration, n: "wait_n", unit: "handoffs" },
-    { key: "avg_handle_s", label: "Average handle time", format: fmt.duration, n: "handle_n", unit: "handoffs" },
+    { key: "avg_wait_s", label: "Avg wait", format: fmt.duration, n: "wait_n", unit: "handoffs" },
+    { key: "avg_handle_s", label: "Avg handle time", format: fmt.duration, n: "handle_n", unit: "handoffs" },
     { key: "kb_helpful", label: "KB helpfulness", format: fmt.pct, n: "kb_n", unit: "rated answers" },
-    { key: "frustration", label: "Average frustration", format: fmt.score3, n: "frustration_n", unit: "messages",
+    { key: "frustration", label: "Avg frustration", format: fmt.score3, n: "frustration_n", unit: "messages",
       suffix: " / 1" },
+    // Shown when the hub reports it (bot/kpis/metrics.py with the qa_score field).
+    { key: "qa_score", label: "QA score", format: fmt.one, n: "qa_n", unit: "scorecards", suffix: " / 100",
+      optional: true },
   ];
 
   // What the breakdown chart can show per group.
@@ -390,16 +398,19 @@
     $("load-error").hidden = true;
     document.querySelector(".dash-main").setAttribute("aria-busy", "true");
     try {
-      const [daily, grouped, escalations, qa] = await Promise.all([
+      const [daily, grouped, escalations, qa, surveys] = await Promise.all([
         api("GET", "/api/supervisor/kpis?" + rangeQuery({ by: "day" })),
         f.by === "day" ? null : api("GET", "/api/supervisor/kpis?" + rangeQuery({ by: f.by })),
         api("GET", "/api/supervisor/escalations?" + rangeQuery()),
         api("GET", "/api/supervisor/qa?" + rangeQuery({ limit: QA_LIMIT })),
+        api("GET", "/api/supervisor/surveys?" + rangeQuery({ limit: COMMENTS }))
+          .catch((e) => { if (e.status === 404) return null; throw e; }),  // a hub without the route
       ]);
       if (seq !== state.seq) return;
       state.daily = daily;
       state.grouped = grouped || daily;
       state.escalations = escalations;
+      state.surveys = surveys;
       state.cards = qa.scorecards || [];
       renderSummary();
       renderOverview();
@@ -435,6 +446,7 @@
     const box = $("tiles");
     box.replaceChildren();
     TILES.forEach((tile) => {
+      if (tile.optional && !(tile.key in totals)) return;
       const node = el("div", "tile");
       node.dataset.kpi = tile.key;
       node.tabIndex = 0;
@@ -450,7 +462,7 @@
       if (!isNum(value)) shown.setAttribute("aria-label", "no data");
       node.appendChild(shown);
       const n = totals[tile.n];
-      node.appendChild(el("p", "tile-n", "n = " + (isNum(n) ? n : 0) + " " + tile.unit));
+      node.appendChild(el("p", "tile-n", tile.sub ? tile.sub(totals) : "n = " + (isNum(n) ? n : 0) + " " + tile.unit));
       const definition = definitions[tile.key] || "";
       const tip = el("p", "tile-def", definition);
       tip.id = defId;
@@ -723,6 +735,79 @@
         COLORS.amber),
       table: { head: ["Reason", "Handoffs"], rows: reasons.map((r) => [humanize(r.reason), fmt.int(r.count)]) },
     });
+
+    renderSurveys();
+  }
+
+  // ------------------------------------------------------------------ overview: survey answers and comments
+  const SURVEYS = {
+    csat: { label: "CSAT", scale: "1 = very unsatisfied, 5 = very satisfied" },
+    nps: { label: "NPS", scale: "0 = not at all likely to recommend, 10 = extremely likely" },
+    ces: { label: "CES", scale: "1 = very easy, 7 = very difficult" },
+  };
+
+  function renderSurveys() {
+    const data = state.surveys;
+    $("surveys-row").hidden = !data;
+    if (!data) return;
+    const kind = SURVEYS[state.surveyKind] ? state.surveyKind : "csat";
+    const dist = (data.distribution && data.distribution[kind]) || {};
+    const scores = Object.keys(dist).sort((a, b) => Number(b) - Number(a));
+    const answered = scores.reduce((sum, k) => sum + (dist[k] || 0), 0);
+    const skipped = (data.skipped && data.skipped[kind]) || 0;
+
+    const select = el("select", "select select-small");
+    select.id = "f-survey";
+    Object.keys(SURVEYS).forEach((key) => {
+      const option = el("option", null, SURVEYS[key].label);
+      option.value = key;
+      select.appendChild(option);
+    });
+    select.value = kind;
+    select.addEventListener("change", () => {
+      state.surveyKind = select.value;
+      renderSurveys();
+      $("f-survey").focus();
+    });
+    const controls = el("div", "chart-controls");
+    const label = el("label", null, "Survey");
+    label.htmlFor = "f-survey";
+    controls.appendChild(label);
+    controls.appendChild(select);
+
+    chartCard($("chart-surveys"), {
+      title: SURVEYS[kind].label + " answers",
+      description: answered + " answered, " + skipped + " skipped. " + SURVEYS[kind].scale + ".",
+      summary: scores.map((k) => "score " + k + ": " + dist[k]).join(", ") + ".",
+      empty: answered ? null : "No " + SURVEYS[kind].label + " answers in this range.",
+      controls,
+      draw: (w) => barChart(w, scores.map((k) => ({ label: "Score " + k, value: dist[k] || 0 })), fmt.int,
+        COLORS.agent),
+      table: { head: ["Score", "Answers"], rows: scores.map((k) => [k, fmt.int(dist[k] || 0)])
+        .concat([["Skipped", fmt.int(skipped)]]) },
+    });
+
+    const box = $("comments");
+    box.replaceChildren();
+    const heading = el("h3", "chart-title", "Customers' comments");
+    heading.id = "comments-title";
+    box.appendChild(heading);
+    box.appendChild(el("p", "chart-sub", "What customers wrote after the survey, newest first."));
+    const comments = data.comments || [];
+    if (!comments.length) {
+      box.appendChild(el("p", "chart-empty", "No comments in this range."));
+      return;
+    }
+    const list = el("ul", "comment-list");
+    comments.forEach((c) => {
+      const li = el("li", "comment");
+      li.appendChild(el("p", "comment-text", c.comment || ""));
+      const meta = [isNum(c.csat) ? "CSAT " + c.csat : null, channelName(c.channel),
+        c.intent ? humanize(c.intent) : null, c.agent || "Bot only", c.at ? stamp(c.at) : null].filter(Boolean);
+      li.appendChild(el("p", "comment-meta", meta.join(" · ")));
+      list.appendChild(li);
+    });
+    box.appendChild(list);
   }
 
   function renderBreakdown(none) {
