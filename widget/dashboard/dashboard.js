@@ -669,7 +669,7 @@
         const a = x(Math.min(0, item.value));
         const b = x(Math.max(0, item.value));
         root.appendChild(svg("rect", { x: a, y: top + 5, width: Math.max(item.value === 0 ? 0 : 2, b - a),
-          height: row - 10, fill: item.value < 0 ? COLORS.red : color, rx: 3 }));
+          height: row - 10, fill: item.value < 0 ? COLORS.red : item.color || color, rx: 3 }));
       }
       root.appendChild(svg("text", { x: width - valueW + 8, y: top + row / 2 + 4, class: "bar-value" },
         format(item.value)));
@@ -740,11 +740,18 @@
   }
 
   // ------------------------------------------------------------------ overview: survey answers and comments
+  // `good` / `bad`: the scores counted as satisfied (promoters, easy) and unsatisfied (detractors, hard).
   const SURVEYS = {
-    csat: { label: "CSAT", scale: "1 = very unsatisfied, 5 = very satisfied" },
-    nps: { label: "NPS", scale: "0 = not at all likely to recommend, 10 = extremely likely" },
-    ces: { label: "CES", scale: "1 = very easy, 7 = very difficult" },
+    csat: { label: "CSAT", scale: "1 = very unsatisfied, 5 = very satisfied", good: (k) => k >= 4, bad: (k) => k <= 2 },
+    nps: { label: "NPS", scale: "0 = not at all likely to recommend, 10 = extremely likely; 9-10 promoters, " +
+      "0-6 detractors", good: (k) => k >= 9, bad: (k) => k <= 6 },
+    ces: { label: "CES", scale: "1 = very easy, 7 = very difficult", good: (k) => k <= 2, bad: (k) => k >= 6 },
   };
+
+  function surveyColor(kind, score) {
+    const s = SURVEYS[kind];
+    return s.good(score) ? COLORS.primary : s.bad(score) ? COLORS.red : "#8a93a3";
+  }
 
   function renderSurveys() {
     const data = state.surveys;
@@ -781,8 +788,8 @@
       summary: scores.map((k) => "score " + k + ": " + dist[k]).join(", ") + ".",
       empty: answered ? null : "No " + SURVEYS[kind].label + " answers in this range.",
       controls,
-      draw: (w) => barChart(w, scores.map((k) => ({ label: "Score " + k, value: dist[k] || 0 })), fmt.int,
-        COLORS.agent),
+      draw: (w) => barChart(w, scores.map((k) => ({ label: "Score " + k, value: dist[k] || 0,
+        color: surveyColor(kind, Number(k)) })), fmt.int, COLORS.agent),
       table: { head: ["Score", "Answers"], rows: scores.map((k) => [k, fmt.int(dist[k] || 0)])
         .concat([["Skipped", fmt.int(skipped)]]) },
     });
