@@ -47,6 +47,7 @@ def _up(args: argparse.Namespace) -> int:
         base = f"http://{settings.hub_host}:{settings.hub_port}"
         print(f"\n  Carebot is running. Chat with it at: {base}/demo/\n"
               f"  Agent console: {base}/console/  (demo logins: {DEMO_LOGINS})\n"
+              f"  Supervisor dashboard: {base}/dashboard/\n"
               f"  Logs: {supervisor.log_dir}/  ·  Ctrl-C stops every service.\n", flush=True)
         for channel, url in ChannelSettings.from_env().webhooks(base):
             print(f"  {channel} webhook: {url}", flush=True)

@@ -66,6 +66,18 @@ def test_widget_files_are_served(client):
     assert client.get("/widget/nope.js").status_code == 404
 
 
+def test_dashboard_is_served_at_dashboard(client):
+    assert client.get("/dashboard", follow_redirects=False).headers["location"] == "/dashboard/"
+    page = client.get("/dashboard/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<script src="dashboard.js"' in page.text and 'href="/console/console.css"' in page.text
+    js = client.get("/dashboard/dashboard.js")
+    assert js.status_code == 200 and "/api/supervisor/kpis" in js.text
+    assert "innerHTML" not in js.text  # data is never parsed as HTML
+    assert "http://" not in js.text.replace("http://www.w3.org/2000/svg", "")  # nothing from the internet
+    assert client.get("/dashboard/dashboard.css").headers["content-type"].startswith("text/css")
+
+
 def test_separate_apps_do_not_share_state(make_client, settings, tmp_path):
     other = RasaStub().start()
     try:

@@ -304,6 +304,7 @@
     $("me-name").textContent = me.name || me.username;
     $("me-role").textContent = me.role === "supervisor" ? "Supervisor" : (me.skills || []).map(humanize).join(", ");
     $("tab-overview").hidden = me.role !== "supervisor";
+    $("dashboard-link").hidden = me.role !== "supervisor";
   }
 
   // ------------------------------------------------------------------ views (tabs)

@@ -10,8 +10,9 @@ from fastapi.staticfiles import StaticFiles
 from bot.hub.errors import ApiError
 
 
-def build(widget_dir: Path) -> tuple[APIRouter, StaticFiles, StaticFiles]:
-    """Routes for ``/`` and ``/demo/``, plus the ``/widget`` and ``/console`` (agent console) static mounts."""
+def build(widget_dir: Path) -> tuple[APIRouter, StaticFiles, StaticFiles, StaticFiles]:
+    """Routes for ``/`` and ``/demo/``, plus the ``/widget``, ``/console`` (agent console) and ``/dashboard``
+    (supervisor dashboard) static mounts."""
     router = APIRouter(include_in_schema=False)
     demo_page = widget_dir / "demo" / "index.html"
 
@@ -34,5 +35,10 @@ def build(widget_dir: Path) -> tuple[APIRouter, StaticFiles, StaticFiles]:
     async def console_no_slash() -> RedirectResponse:
         return RedirectResponse("/console/", status_code=307)
 
+    @router.get("/dashboard")
+    async def dashboard_no_slash() -> RedirectResponse:
+        return RedirectResponse("/dashboard/", status_code=307)
+
     return (router, StaticFiles(directory=widget_dir, check_dir=False),
-            StaticFiles(directory=widget_dir / "console", html=True, check_dir=False))
+            StaticFiles(directory=widget_dir / "console", html=True, check_dir=False),
+            StaticFiles(directory=widget_dir / "dashboard", html=True, check_dir=False))
