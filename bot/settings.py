@@ -33,6 +33,11 @@ class Settings:
     # Signs the widget's session tokens; empty: a random key kept in the hub database.
     session_secret: str = field(default="", repr=False)
     session_ttl_days: float = 30.0
+    # Proactive outreach (docs/outreach.md): campaign files, the machine clients' key for the events
+    # API (empty: only supervisors may post events), and whether the hub runs the scheduler loop.
+    outreach_dir: Path = field(default=PROJECT_ROOT / "outreach")
+    outreach_api_key: str = field(default="", repr=False)
+    outreach_loop: bool = True
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -52,4 +57,7 @@ class Settings:
             log_format=_env("CAREBOT_LOG_FORMAT", cls.log_format),
             session_secret=_env("CAREBOT_SESSION_SECRET", ""),
             session_ttl_days=float(_env("CAREBOT_SESSION_TTL_DAYS", str(cls.session_ttl_days))),
+            outreach_dir=Path(_env("CAREBOT_OUTREACH_DIR", str(PROJECT_ROOT / "outreach"))),
+            outreach_api_key=_env("CAREBOT_OUTREACH_API_KEY", ""),
+            outreach_loop=_env("CAREBOT_OUTREACH_LOOP", "1").lower() not in ("0", "false", "no", "off"),
         )

@@ -35,6 +35,7 @@ class Hub:
     sessions: SessionTokens
     receipts: Receipts
     channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (set in the lifespan)
+    outreach: Any = None  # bot.outreach.service.OutreachService (set in the lifespan)
     background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:

@@ -69,6 +69,7 @@ class RasaStub:
         self.requests: list[dict[str, Any]] = []
         self.events: dict[str, list[dict[str, Any]]] = {}  # tracker events the hub appended, per conversation
         self.triggered: list[tuple[str, str]] = []  # (conversation, intent) of trigger_intent calls
+        self.trigger_entities: list[dict[str, Any]] = []  # the entities of each trigger_intent call, in order
         self.slots: dict[str, dict[str, Any]] = {}  # slots the stand-in tracker reports, per conversation
         self.gets: list[str] = []
         self.mode = "normal"
@@ -141,8 +142,10 @@ class RasaStub:
                         stub.events.setdefault(sender, []).extend(json.loads(raw.decode("utf-8")))
                         self._send(200, b"{}")
                     elif rest.endswith("/trigger_intent"):
-                        name = json.loads(raw.decode("utf-8"))["name"]
+                        request = json.loads(raw.decode("utf-8"))
+                        name = request["name"]
                         stub.triggered.append((sender, name))
+                        stub.trigger_entities.append(request.get("entities") or {})
                         reply = {"tracker": {}, "messages": [{"recipient_id": sender, "text": f"Welcome back ({name})."}]}
                         self._send(200, json.dumps(reply).encode("utf-8"))
                     else:
