@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conftest import DAYTIME, post_event, set_clock, tick, verified_web_conversation
 
+from bot.outreach.service import STOP_REPLY
 from bot.outreach.store import DELIVERED, REPLIED, SENT
 
 
@@ -58,3 +59,17 @@ def test_an_offline_web_customer_sees_it_in_the_history_at_the_next_visit(client
     assert response.status_code == 200, response.text
     assert rasa.messages == ["I'll wait"]
     assert jobs(client)[0].status == REPLIED
+
+
+def test_stop_over_the_widget_websocket_ends_outreach(client, rasa):
+    conversation = verified_web_conversation(client, "C1001")
+    token = client.app.state.hub.sessions.issue(conversation)
+    with client.websocket_connect("/ws") as ws:
+        hello(ws, token)
+        ws.send_json({"type": "message", "id": "c1", "text": "unsubscribe"})
+        reply = next(frame for frame in iter(lambda: next_frame(ws), None) if frame["type"] == "bot")
+    assert reply["text"] == STOP_REPLY
+    assert rasa.messages == []
+    post_event(client, {"type": "order_delayed", "id": "D-1", "orders": ["A1045"]})
+    assert tick(client)["outcomes"] == {"skipped:opted_out": 1}
+    assert rasa.triggered == []
