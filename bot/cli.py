@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "bot.frustration.commands",
     "bot.hub.commands",
     "bot.kb.commands",
+    "bot.outreach.commands",
     "bot.runner.commands",
 )
 
