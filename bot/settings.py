@@ -34,10 +34,12 @@ class Settings:
     session_secret: str = field(default="", repr=False)
     session_ttl_days: float = 30.0
     # Proactive outreach (docs/outreach.md): campaign files, the machine clients' key for the events
-    # API (empty: only supervisors may post events), and whether the hub runs the scheduler loop.
+    # API (empty: only supervisors may post events), and whether the hub runs the scheduler loop:
+    # on when read from the environment (CAREBOT_OUTREACH_LOOP, default 1), off for a Settings built
+    # in code (tests drive the scheduler themselves with OutreachService.tick(now)).
     outreach_dir: Path = field(default=PROJECT_ROOT / "outreach")
     outreach_api_key: str = field(default="", repr=False)
-    outreach_loop: bool = True
+    outreach_loop: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":

@@ -48,7 +48,9 @@ def segment(crm: Any, campaign: Campaign, now: datetime, run_key: str, plans: di
                 f"{sub.next_delivery:%B}", "renewal_amount": f"${sub.price:.2f}"}))
         return out
     if audience.segment == "callback_scheduled":
-        callbacks = crm.scheduled_callbacks()
+        # booked in the last `days` (1): an old booking nobody closed is not worth a reminder now
+        since = now - timedelta(days=audience.days or 1)
+        callbacks = [cb for cb in crm.scheduled_callbacks() if cb.created_at >= since]
         customers = {c.customer_id: c for c in crm.customers(customer_ids=[cb.customer_id for cb in callbacks])}
         # The CRM keeps the time as the customer said it ("tomorrow after 3pm"), so the reminder cannot be
         # timed against it: it goes an hour after the booking, once per booking.

@@ -384,6 +384,12 @@ class OutreachService:
             return "deferred:person_talking"
         entities = fill_entities(campaign, {**job.context, "first_name": customer.first_name})
         try:
+            # In the middle of a form (an order number asked for), the flow would cut in: wait a little.
+            active_loop = ((await self.rasa.tracker(conversation_id)).get("active_loop") or {}).get("name")
+            if active_loop:
+                await self._db(self.store.defer, job.id, now + timedelta(seconds=self.config.busy_defer_s),
+                               "bot_busy")
+                return "deferred:bot_busy"
             items = await self.rasa.trigger_intent(conversation_id, campaign.intent, entities)
         except RasaFailure as exc:
             return await self._retry(job, now, exc.kind, str(exc))

@@ -71,6 +71,7 @@ class RasaStub:
         self.triggered: list[tuple[str, str]] = []  # (conversation, intent) of trigger_intent calls
         self.trigger_entities: list[dict[str, Any]] = []  # the entities of each trigger_intent call, in order
         self.slots: dict[str, dict[str, Any]] = {}  # slots the stand-in tracker reports, per conversation
+        self.active_loops: dict[str, str] = {}  # the form the stand-in tracker reports as active, per conversation
         self.gets: list[str] = []
         self.mode = "normal"
         self.delay_s = 0.0
@@ -117,6 +118,7 @@ class RasaStub:
                     intent = ("nlu_fallback" if "gibberish" in last else
                               "goodbye" if last in ("bye", "goodbye", "bye!") else "order_status")
                     body = {"sender_id": sender, "slots": stub.slots.get(sender, {}),
+                            "active_loop": {"name": stub.active_loops[sender]} if sender in stub.active_loops else {},
                             "latest_message": {"text": said[-1] if said else None,
                                                "intent": {"name": intent, "confidence": 0.91},
                                                "entities": [{"entity": "order_id", "value": "A1042",

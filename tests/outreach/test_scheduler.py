@@ -141,3 +141,15 @@ def test_renewal_reminder_runs_daily_at_nine_in_the_clients_zone(client, make_cl
     triggered = [intent for _, intent in rasa.triggered]
     assert set(triggered) <= {"EXTERNAL_renewal_reminder"}
     assert all(set(e) == {"plan", "renewal_date", "renewal_amount"} for e in rasa.trigger_entities)
+
+
+def test_a_job_waits_while_the_bot_is_in_the_middle_of_a_form(client, rasa):
+    conversation = verified_web_conversation(client, "C1001")
+    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1001"]})
+    rasa.active_loops[conversation] = "order_lookup_form"
+    assert tick(client)["outcomes"] == {"deferred:bot_busy": 1}
+    assert rasa.triggered == []
+    del rasa.active_loops[conversation]
+    busy = client.app.state.hub.outreach.config.busy_defer_s
+    assert tick(client, DAYTIME + timedelta(seconds=busy))["outcomes"] == {SENT: 1}
+    assert rasa.triggered == [(conversation, "EXTERNAL_order_delayed")]
