@@ -42,6 +42,7 @@ def test_a_customer_with_no_conversation_gets_it_on_whatsapp(client, platform, r
     wait_for(lambda: rasa.requests)
     assert rasa.requests[0]["sender"] == job.conversation_id == rasa.triggered[0][0]
     wait_for(lambda: client.app.state.hub.outreach.store.jobs()[0].status == "replied")
+    platform.wait_sent("/Messages.json", count=2)  # the bot's answer went out too before the hub stops
 
 
 def test_stop_on_whatsapp_ends_outreach(client, platform, rasa):
