@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "bot.kb.commands",
     "bot.kpis.commands",
     "bot.qa.commands",
+    "bot.outreach.commands",
     "bot.runner.commands",
 )
 

@@ -35,6 +35,13 @@ class Settings:
     session_ttl_days: float = 30.0
     # Sites allowed to embed the widget ("https://www.example.com"); empty: any site.
     widget_origins: tuple[str, ...] = ()
+    # Proactive outreach (docs/outreach.md): campaign files, the machine clients' key for the events
+    # API (empty: only supervisors may post events), and whether the hub runs the scheduler loop:
+    # on when read from the environment (CAREBOT_OUTREACH_LOOP, default 1), off for a Settings built
+    # in code (tests drive the scheduler themselves with OutreachService.tick(now)).
+    outreach_dir: Path = field(default=PROJECT_ROOT / "outreach")
+    outreach_api_key: str = field(default="", repr=False)
+    outreach_loop: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -56,4 +63,7 @@ class Settings:
             session_ttl_days=float(_env("CAREBOT_SESSION_TTL_DAYS", str(cls.session_ttl_days))),
             widget_origins=tuple(o.strip().rstrip("/") for o in _env("CAREBOT_WIDGET_ORIGINS", "").split(",")
                                  if o.strip()),
+            outreach_dir=Path(_env("CAREBOT_OUTREACH_DIR", str(PROJECT_ROOT / "outreach"))),
+            outreach_api_key=_env("CAREBOT_OUTREACH_API_KEY", ""),
+            outreach_loop=_env("CAREBOT_OUTREACH_LOOP", "1").lower() not in ("0", "false", "no", "off"),
         )

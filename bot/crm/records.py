@@ -50,6 +50,13 @@ class Customer:
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def timezone(self) -> str:
+        """IANA time zone (from the address's state), for outreach quiet hours."""
+        from bot.crm.zones import zone_for_state
+
+        return zone_for_state(self.address.state)
+
 
 @dataclass(frozen=True)
 class OrderLine:

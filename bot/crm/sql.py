@@ -414,6 +414,47 @@ class SqlCrm:
             row = session.scalars(query).first()
             return self._subscription(row) if row else None
 
+    # ------------------------------------------------------------ audiences (proactive outreach)
+    def customers(self, *, tier: str | None = None, created_since: datetime | None = None,
+                  customer_ids: list[str] | None = None, limit: int = 10000) -> list[r.Customer]:
+        """Customers matching every given filter, by id."""
+        with self.session() as session:
+            query = select(CustomerRow).order_by(CustomerRow.id).limit(limit)
+            if tier is not None:
+                query = query.where(CustomerRow.tier == tier)
+            if created_since is not None:
+                query = query.where(CustomerRow.created_at >= created_since)
+            if customer_ids is not None:
+                query = query.where(CustomerRow.id.in_([self._cid(c) for c in customer_ids]))
+            return [self._customer(row) for row in session.scalars(query).all()]
+
+    def subscriptions_renewing(self, start: date, end: date) -> list[r.Subscription]:
+        """Active subscriptions whose next delivery (and charge) falls between ``start`` and ``end``."""
+        with self.session() as session:
+            rows = session.scalars(select(SubscriptionRow).where(
+                SubscriptionRow.status == "active", SubscriptionRow.next_delivery >= start,
+                SubscriptionRow.next_delivery <= end).order_by(SubscriptionRow.id)).all()
+            return [self._subscription(row) for row in rows]
+
+    def order_customers(self, order_ids: list[str]) -> dict[str, str]:
+        """{order id: customer id} for the orders that exist."""
+        wanted = [oid for oid in (normalize_order_id(o) for o in order_ids) if oid]
+        if not wanted:
+            return {}
+        with self.session() as session:
+            rows = session.execute(select(OrderRow.id, OrderRow.customer_id).where(OrderRow.id.in_(wanted))).all()
+            return {oid: cid for oid, cid in rows}
+
+    def scheduled_callbacks(self) -> list[r.Callback]:
+        """Call backs still to make, of known customers."""
+        with self.session() as session:
+            rows = session.scalars(select(CallbackRow).where(CallbackRow.status == "scheduled",
+                                                             CallbackRow.customer_id.is_not(None))
+                                   .order_by(CallbackRow.id)).all()
+            return [r.Callback(reference=row.reference, phone=row.phone, when_text=row.when_text, topic=row.topic,
+                               status=row.status, created_at=row.created_at, customer_id=row.customer_id)
+                    for row in rows]
+
     def open_tickets(self, customer_id: str) -> list[r.Ticket]:
         query = (
             select(TicketRow)

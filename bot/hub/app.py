@@ -28,6 +28,8 @@ from bot.hub.router import Router
 from bot.hub.routes import agent, agent_ws, conversations, health, static, supervisor, ws
 from bot.kb.answers import AnswerLog
 from bot.kpis.metrics import Kpis
+from bot.outreach import routes as outreach_routes
+from bot.outreach.app import open_outreach
 from bot.qa.config import load_qa_config
 from bot.qa.scorecards import Scorecards
 from bot.hub.services import Hub
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         app.state.hub.channels = await open_channels(
             channel_settings, store=store, router=router, connections=connections, spawn=app.state.hub.spawn,
             crm_url=settings.crm_url, text_limit=settings.max_message_chars)
+        app.state.hub.outreach = await open_outreach(settings, app.state.hub)
         log.info("hub started", extra={"event": "hub_started", "rasa_url": settings.rasa_url,
                                        "database": store.engine.url.render_as_string(hide_password=True)})
         try:
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         finally:
             for task in [t for t in app.state.hub.background if t.get_name() == "idle-sweeper"]:
                 task.cancel()
+            await app.state.hub.outreach.stop()  # no new sends; a job mid-send is finished or its claim expires
             await app.state.hub.drain(timeout_s=settings.rasa_timeout_s + 5)
             await app.state.hub.channels.close()  # after the drain: answers produced meanwhile are in the outbox
             await rasa.aclose()
@@ -137,6 +141,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
     app.include_router(agent_ws.router)
     app.include_router(supervisor.router)
     app.include_router(channel_routes.router)
+    app.include_router(outreach_routes.router)
     static_router, widget_files, console_files, dashboard_files = static.build(widget_dir or WIDGET_DIR)
     app.include_router(static_router)
     app.mount("/widget", widget_files, name="widget")

@@ -23,7 +23,6 @@ import anyio
 from bot.handoff import texts
 from bot.hub import messages
 from bot.hub.rasa_client import RasaClient, RasaFailure
-from bot.surveys.service import is_answer as is_survey_answer
 from bot.hub.store import (
     ANSWERED,
     CLIENT_MESSAGE_ID_MAX,
@@ -35,10 +34,13 @@ from bot.hub.store import (
     Store,
     UnknownConversation,
 )
+from bot.outreach.service import consent_keyword
 from bot.settings import Settings
+from bot.surveys.service import is_answer as is_survey_answer
 
 if TYPE_CHECKING:
     from bot.handoff.service import HandoffService
+    from bot.outreach.service import OutreachService
     from bot.surveys.service import SurveyService
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,7 @@ class Router:
         self.handoffs: "HandoffService | None" = None  # set by the app; None: the bot answers everything
         self.surveys: "SurveyService | None" = None  # set by the app; None: no end-of-chat survey
         self.closures: Any = None  # bot.conversations.closure.Closures, set by the app; None: not recorded
+        self.outreach: "OutreachService | None" = None  # set by the app: STOP / START, replies to outreach
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
@@ -192,6 +195,8 @@ class Router:
             log.info("duplicate customer message (retry)",
                      extra={"event": "message_duplicate", "conversation_id": conversation_id,
                             "message_id": result.message.id})
+        elif self.outreach is not None:
+            await self.outreach.note_reply(conversation_id)  # an outreach message here was answered
         return Accepted(result.message, result.duplicate)
 
     async def respond(self, accepted: Accepted) -> list[StoredMessage]:
@@ -206,6 +211,11 @@ class Router:
             button = inbound.payload.get("button_payload")
             if self.surveys is not None and is_survey_answer(button):  # the hub's own question, whoever is talking
                 drafts = await self.surveys.answer(conversation_id, button)
+                return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
+            # STOP / START work the same on every channel, whoever is talking (docs/outreach.md)
+            keyword = consent_keyword(inbound.text) if self.outreach is not None and button is None else None
+            if keyword is not None:
+                drafts = [await self.outreach.consent_command(inbound, keyword)]
                 return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
             if self.surveys is not None and button is None and (inbound.text or "").strip():
                 comment_for = await self.surveys.pending_comment(conversation_id)

@@ -38,6 +38,7 @@ class Hub:
     scorecards: Any = None  # bot.qa.scorecards.Scorecards: QA of every closed episode
     kpis: Any = None  # bot.kpis.metrics.Kpis
     channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (set in the lifespan)
+    outreach: Any = None  # bot.outreach.service.OutreachService (set in the lifespan)
     background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:

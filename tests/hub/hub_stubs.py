@@ -69,7 +69,9 @@ class RasaStub:
         self.requests: list[dict[str, Any]] = []
         self.events: dict[str, list[dict[str, Any]]] = {}  # tracker events the hub appended, per conversation
         self.triggered: list[tuple[str, str]] = []  # (conversation, intent) of trigger_intent calls
+        self.trigger_entities: list[dict[str, Any]] = []  # the entities of each trigger_intent call, in order
         self.slots: dict[str, dict[str, Any]] = {}  # slots the stand-in tracker reports, per conversation
+        self.active_loops: dict[str, str] = {}  # the form the stand-in tracker reports as active, per conversation
         self.gets: list[str] = []
         self.mode = "normal"
         self.delay_s = 0.0
@@ -116,6 +118,7 @@ class RasaStub:
                     intent = ("nlu_fallback" if "gibberish" in last else
                               "goodbye" if last in ("bye", "goodbye", "bye!") else "order_status")
                     body = {"sender_id": sender, "slots": stub.slots.get(sender, {}),
+                            "active_loop": {"name": stub.active_loops[sender]} if sender in stub.active_loops else {},
                             "latest_message": {"text": said[-1] if said else None,
                                                "intent": {"name": intent, "confidence": 0.91},
                                                "entities": [{"entity": "order_id", "value": "A1042",
@@ -141,8 +144,10 @@ class RasaStub:
                         stub.events.setdefault(sender, []).extend(json.loads(raw.decode("utf-8")))
                         self._send(200, b"{}")
                     elif rest.endswith("/trigger_intent"):
-                        name = json.loads(raw.decode("utf-8"))["name"]
+                        request = json.loads(raw.decode("utf-8"))
+                        name = request["name"]
                         stub.triggered.append((sender, name))
+                        stub.trigger_entities.append(request.get("entities") or {})
                         reply = {"tracker": {}, "messages": [{"recipient_id": sender, "text": f"Welcome back ({name})."}]}
                         self._send(200, json.dumps(reply).encode("utf-8"))
                     else:
