@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import API_KEY, post_event, tick, verified_web_conversation
+from outreach_steps import API_KEY, post_event, tick, verified_web_conversation
 
 PASSWORD = "correct horse battery"
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from channel_payloads import MARIA_PHONE, post_telegram, post_whatsapp, tg_message, wa_form
-from conftest import DAYTIME, post_event, set_clock, tick
+from outreach_steps import DAYTIME, post_event, set_clock, tick
 
 from bot.outreach.service import STOP_REPLY
 from bot.outreach.store import DELIVERED

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import DAYTIME, post_event, set_clock, tick, verified_web_conversation
+from outreach_steps import DAYTIME, post_event, set_clock, tick, verified_web_conversation
 
 from sqlalchemy import update
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import DAYTIME, add_campaign, post_event, set_clock, tick, utc, verified_web_conversation
+from outreach_steps import DAYTIME, add_campaign, post_event, set_clock, tick, utc, verified_web_conversation
 
 from bot.outreach.store import DELIVERED, FAILED, PENDING, SENT, SKIPPED
 

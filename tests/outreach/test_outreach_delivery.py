@@ -2,7 +2,7 @@
 or on their messaging channel; the customer's answer goes on in the same conversation."""
 from __future__ import annotations
 
-from conftest import DAYTIME, post_event, set_clock, tick, verified_web_conversation
+from outreach_steps import DAYTIME, post_event, set_clock, tick, verified_web_conversation
 
 from bot.outreach.service import STOP_REPLY
 from bot.outreach.store import DELIVERED, REPLIED, SENT
