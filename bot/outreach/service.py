@@ -66,6 +66,16 @@ class _Template(dict):
         raise KeyError(key)
 
 
+# Filled for each recipient by the hub; every other template field must come with the event's data.
+RECIPIENT_FIELDS = frozenset({"customer_id", "order_id", "event_id", "first_name"})
+
+
+def template_fields(campaign: Campaign) -> set[str]:
+    """The names a campaign's entity templates use ("{new_date}" -> new_date)."""
+    return {field for template in campaign.entities.values()
+            for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
 def fill_entities(campaign: Campaign, context: dict[str, Any]) -> dict[str, Any]:
     """The campaign's entity templates filled from the job's context; a template naming a missing or
     empty value leaves that entity out (the response has a variant for it)."""
@@ -178,6 +188,12 @@ class OutreachService:
         campaigns = [c for c in self.campaigns() if c.enabled and c.trigger.kind == "event" and c.trigger.event == type_]
         if not campaigns:
             raise EventError(404, "no_campaign", f"No enabled campaign is triggered by {type_!r} events.")
+        missing = sorted({(name, c.id) for c in campaigns for name in template_fields(c)
+                          if name not in RECIPIENT_FIELDS and data.get(name) in (None, "")})
+        if missing:  # the message would read "it should now arrive by None"
+            raise EventError(422, "invalid_event", "The event's data lacks what its message needs.",
+                             [{"field": f"data.{name}", "message": f"required by campaign {campaign!r}"}
+                              for name, campaign in missing])
         if body.get("customers") or body.get("orders"):
             crm = self._crm()
             try:

@@ -21,7 +21,7 @@ def login(client, username):
     assert response.status_code == 200, response.text
 
 
-EVENT = {"type": "order_delayed", "id": "D-1", "orders": ["A1045"]}
+EVENT = {"type": "order_delayed", "id": "D-1", "orders": ["A1045"], "data": {"new_date": "Friday 20 March"}}
 
 
 def test_events_need_the_api_key_or_a_supervisor(staff):
@@ -48,11 +48,11 @@ def test_without_a_configured_key_only_supervisors_post_events(make_client, sett
 
 @pytest.mark.parametrize("body, field", [
     ({"id": "D-1", "orders": ["A1045"]}, "type"),
-    ({"type": "order_delayed", "orders": ["A1045"]}, "id"),
-    ({"type": "order_delayed", "id": "D-1", "orders": "A1045"}, "orders"),
-    ({"type": "order_delayed", "id": "D-1", "customers": [7]}, "customers"),
+    ({"type": "order_delayed", "orders": ["A1045"], "data": {"new_date": "Friday 20 March"}}, "id"),
+    ({"type": "order_delayed", "id": "D-1", "orders": "A1045", "data": {"new_date": "Friday 20 March"}}, "orders"),
+    ({"type": "order_delayed", "id": "D-1", "customers": [7], "data": {"new_date": "Friday 20 March"}}, "customers"),
     ({"type": "order_delayed", "id": "D-1", "orders": ["A1045"], "data": []}, "data"),
-    ({"type": "order_delayed", "id": "D-1"}, "customers"),
+    ({"type": "order_delayed", "id": "D-1", "data": {"new_date": "Friday 20 March"}}, "customers"),
     ({"type": "Order Delayed!", "id": "D-1", "orders": ["A1045"]}, "type"),
 ])
 def test_bad_events_are_422_naming_the_field(client, body, field):
@@ -66,7 +66,7 @@ def test_event_edge_cases(client):
     not_json = client.post("/api/outreach/events", content=b"{nope", headers={"authorization": f"Bearer {API_KEY}"})
     assert not_json.status_code == 400
     listed = post_event(client, {"type": "order_delayed", "id": "D-9", "orders": ["A1045", "Z9999"],
-                                 "customers": ["C9999"]})
+                                 "customers": ["C9999"], "data": {"new_date": "Friday 20 March"}})
     assert listed.status_code == 202
     assert listed.json()["jobs_created"] == 1 and sorted(listed.json()["unknown"]) == ["C9999", "Z9999"]
 
@@ -99,3 +99,11 @@ def test_campaigns_through_the_api(staff, rasa):
     assert [(j["customer_id"], j["status"]) for j in jobs] == [("C1001", "sent")]
     detail = client.get("/api/outreach/campaigns/vip-stock").json()
     assert detail["campaign"]["name"] == "renamed" and detail["jobs"] == {"sent": 1}
+
+
+def test_an_event_without_the_data_its_message_needs_is_refused(client, rasa):
+    answer = post_event(client, {"type": "order_delayed", "id": "D-NODATE", "orders": ["A1045"]})
+    assert answer.status_code == 422
+    assert answer.json()["error"]["errors"] == [{"field": "data.new_date",
+                                                 "message": "required by campaign 'order_delayed'"}]
+    assert tick(client)["planned"] == 0 and rasa.triggered == []  # nobody was told "arrives by None"

@@ -50,13 +50,13 @@ def test_stop_on_whatsapp_ends_outreach(client, platform, rasa):
     [confirmation] = platform.wait_sent("/Messages.json")
     assert dict(confirmation.form)["Body"] == STOP_REPLY
     assert rasa.requests == []  # the hub answered it; the bot never saw it
-    post_event(client, {"type": "order_delayed", "id": "D-1", "orders": ["A1045"]})
+    post_event(client, {"type": "order_delayed", "id": "D-1", "orders": ["A1045"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client)["outcomes"] == {"skipped:opted_out": 1}
     assert rasa.triggered == []
     # "start" subscribes again
     assert post_whatsapp(client, wa_form("start")).status_code == 200
     platform.wait_sent("/Messages.json", count=2)
-    post_event(client, {"type": "order_delayed", "id": "D-2", "orders": ["A1045"]})
+    post_event(client, {"type": "order_delayed", "id": "D-2", "orders": ["A1045"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client)["outcomes"] == {DELIVERED: 1}
 
 

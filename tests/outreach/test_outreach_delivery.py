@@ -46,7 +46,7 @@ def test_order_delayed_event_reaches_an_open_widget_live(client, rasa):
 
 def test_an_offline_web_customer_sees_it_in_the_history_at_the_next_visit(client, rasa):
     conversation = verified_web_conversation(client, "C1001")
-    post_event(client, {"type": "order_delayed", "id": "DELAY-2", "orders": ["A1045"]})
+    post_event(client, {"type": "order_delayed", "id": "DELAY-2", "orders": ["A1045"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client)["outcomes"] == {SENT: 1}
     token = client.app.state.hub.sessions.issue(conversation)
     with client.websocket_connect("/ws") as ws:
@@ -70,6 +70,6 @@ def test_stop_over_the_widget_websocket_ends_outreach(client, rasa):
         reply = next(frame for frame in iter(lambda: next_frame(ws), None) if frame["type"] == "bot")
     assert reply["text"] == STOP_REPLY
     assert rasa.messages == []
-    post_event(client, {"type": "order_delayed", "id": "D-1", "orders": ["A1045"]})
+    post_event(client, {"type": "order_delayed", "id": "D-1", "orders": ["A1045"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client)["outcomes"] == {"skipped:opted_out": 1}
     assert rasa.triggered == []

@@ -61,7 +61,7 @@ def test_two_hubs_on_one_database_never_both_send(make_client, settings, rasa):
     set_clock(first, DAYTIME)
     for customer in CUSTOMERS:
         verified_web_conversation(first, customer)
-    post_event(first, {"type": "order_delayed", "id": "D-1", "customers": list(CUSTOMERS)})
+    post_event(first, {"type": "order_delayed", "id": "D-1", "customers": list(CUSTOMERS), "data": {"new_date": "Friday 20 March"}})
     a, b = first.app.state.hub.outreach, second.app.state.hub.outreach
     due = a.store.due(DAYTIME)
     assert len(due) == len(CUSTOMERS)

@@ -33,7 +33,7 @@ def test_quiet_hours_defer_to_the_morning_in_the_customers_zone(client, rasa):
     verified_web_conversation(client, "C1002")  # James, Oregon: America/Los_Angeles
     late = utc(2026, 3, 15, 5, 30)  # 22:30 the evening before in Oregon (PDT, UTC-7)
     set_clock(client, late)
-    post_event(client, {"type": "order_delayed", "id": "D-NIGHT", "customers": ["C1002"]})
+    post_event(client, {"type": "order_delayed", "id": "D-NIGHT", "customers": ["C1002"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client, late)["outcomes"] == {"deferred:quiet_hours": 1}
     [job] = jobs(client)
     assert job.status == PENDING and job.reason == "quiet_hours"
@@ -49,16 +49,16 @@ def test_frequency_cap_skips_the_fourth_message_in_seven_days(client, rasa):
     for day in range(3):
         now = DAYTIME + timedelta(days=day)
         set_clock(client, now)
-        post_event(client, {"type": "order_delayed", "id": f"D-{day}", "customers": ["C1001"]})
+        post_event(client, {"type": "order_delayed", "id": f"D-{day}", "customers": ["C1001"], "data": {"new_date": "Friday 20 March"}})
         assert tick(client, now)["outcomes"] == {SENT: 1}
     now = DAYTIME + timedelta(days=3)
     set_clock(client, now)
-    post_event(client, {"type": "order_delayed", "id": "D-3", "customers": ["C1001"]})
+    post_event(client, {"type": "order_delayed", "id": "D-3", "customers": ["C1001"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client, now)["outcomes"] == {"skipped:frequency_cap": 1}
     # a week after the first, there is room again
     now = DAYTIME + timedelta(days=7, hours=1)
     set_clock(client, now)
-    post_event(client, {"type": "order_delayed", "id": "D-7", "customers": ["C1001"]})
+    post_event(client, {"type": "order_delayed", "id": "D-7", "customers": ["C1001"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client, now)["outcomes"] == {SENT: 1}
     assert len(rasa.triggered) == 4
 
@@ -70,18 +70,18 @@ def test_an_opted_out_customer_gets_nothing(client, rasa):
     assert response.status_code == 200
     assert "Send START to subscribe again" in response.json()["messages"][0]["text"]
     assert rasa.messages == []  # the hub answered; the bot never saw it
-    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1001"]})
+    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1001"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client)["outcomes"] == {"skipped:opted_out": 1}
     assert rasa.triggered == []
     # START subscribes again
     client.post(f"/api/conversations/{conversation}/messages", json={"text": "start"},
                 headers={"authorization": f"Bearer {client.app.state.hub.sessions.issue(conversation)}"})
-    post_event(client, {"type": "order_delayed", "id": "D-2", "customers": ["C1001"]})
+    post_event(client, {"type": "order_delayed", "id": "D-2", "customers": ["C1001"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client)["outcomes"] == {SENT: 1}
 
 
 def test_a_customer_with_no_conversation_and_no_channel_is_skipped_with_the_reason(client, rasa):
-    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1003"]})
+    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1003"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client)["outcomes"] == {"skipped:no_channel": 1}
     [job] = jobs(client)
     assert (job.status, job.reason) == (SKIPPED, "no_channel")
@@ -90,7 +90,7 @@ def test_a_customer_with_no_conversation_and_no_channel_is_skipped_with_the_reas
 def test_rasa_down_retries_with_back_off_then_fails_with_the_reason(client, rasa):
     verified_web_conversation(client, "C1001")
     rasa.mode = "error500"
-    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1001"]})
+    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1001"], "data": {"new_date": "Friday 20 March"}})
     config = client.app.state.hub.outreach.config
     now = DAYTIME
     waits = []
@@ -112,7 +112,7 @@ def test_rasa_down_retries_with_back_off_then_fails_with_the_reason(client, rasa
 def test_rasa_back_before_the_last_attempt_delivers(client, rasa):
     verified_web_conversation(client, "C1001")
     rasa.mode = "error500"
-    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1001"]})
+    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1001"], "data": {"new_date": "Friday 20 March"}})
     assert tick(client)["outcomes"] == {"retry": 1}
     rasa.mode = "normal"
     assert tick(client, jobs(client)[0].next_attempt_at)["outcomes"] == {SENT: 1}
@@ -145,7 +145,7 @@ def test_renewal_reminder_runs_daily_at_nine_in_the_clients_zone(client, make_cl
 
 def test_a_job_waits_while_the_bot_is_in_the_middle_of_a_form(client, rasa):
     conversation = verified_web_conversation(client, "C1001")
-    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1001"]})
+    post_event(client, {"type": "order_delayed", "id": "D-1", "customers": ["C1001"], "data": {"new_date": "Friday 20 March"}})
     rasa.active_loops[conversation] = "order_lookup_form"
     assert tick(client)["outcomes"] == {"deferred:bot_busy": 1}
     assert rasa.triggered == []
