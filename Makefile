@@ -24,7 +24,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 CAREBOT_ACTIONS_URL ?= http://127.0.0.1:5055
 CAREBOT_RASA_TRACKER_URL ?= sqlite:///$(CURDIR)/var/rasa-tracker.db
 
-.PHONY: run test setup train kb seed validate test-stories pytest nlu-report browser clean help
+.PHONY: run test setup train kb seed validate test-stories pytest pytest-rasa nlu-report browser clean help
 
 help:
 	@echo "make run   - set up everything, train if needed, start all services, print the demo URL"
@@ -95,7 +95,12 @@ pytest: setup train kb browser
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc = 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
-test: test-stories pytest
+# The project's custom Rasa components run in the Rasa environment, so their tests do too.
+pytest-rasa: setup
+	@$(RASA_VENV)/bin/python -m pytest -p no:cacheprovider tests/nlu/rasa_env $(PYTEST_RASA_ARGS); rc=$$?; \
+	  if [ $$rc = 5 ]; then echo "pytest (Rasa environment) collected no tests"; rc=0; fi; exit $$rc
+
+test: test-stories pytest-rasa pytest
 
 # 5-fold cross-validation of the project's NLU data and the held-out test set (slow: not part of `make test`).
 nlu-report: train

@@ -176,7 +176,7 @@ def write_config(src: Path, dest: Path, epochs: int | None) -> dict[str, Any]:
         weights = component.get("model_weights")
         if isinstance(weights, str) and not os.path.isabs(weights) and (src.parent / weights).exists():
             component["model_weights"] = str((src.parent / weights).absolute())
-        if name == "DIETClassifier":
+        if str(name).endswith("DIETClassifier"):  # Rasa's, or the project's entity-only subclass
             if epochs is not None:
                 component["epochs"] = epochs
             info["epochs"] = component.get("epochs", 300)  # Rasa's default

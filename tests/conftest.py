@@ -11,6 +11,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
+try:  # tests/nlu/rasa_env tests Rasa components: only the Rasa environment can run them (`make test` does)
+    import rasa  # noqa: F401
+except ImportError:
+    collect_ignore = ["nlu/rasa_env"]
+
 
 @pytest.fixture(scope="session")
 def browser():

@@ -1,19 +1,13 @@
-"""Checks of the custom NLU components, run by the Rasa environment's Python (3.10)
-from test_mean_pooling.py, because Rasa is not installed in the services environment."""
-import sys
-from pathlib import Path
-
+"""MeanPoolingFeaturizer (bot/nlu/mean_pooling.py). Runs in the Rasa environment (see conftest.py)."""
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy import sparse
 
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT  # noqa: E402
-from rasa.shared.nlu.training_data.features import Features  # noqa: E402
-from rasa.shared.nlu.training_data.message import Message  # noqa: E402
-from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-from scipy import sparse  # noqa: E402
-
-from bot.nlu.mean_pooling import MeanPoolingFeaturizer  # noqa: E402
+from bot.nlu.mean_pooling import MeanPoolingFeaturizer
 
 LMF = "run_LanguageModelFeaturizer3"
 
@@ -26,7 +20,7 @@ def message(tokens: np.ndarray) -> Message:
     return msg
 
 
-def check_replaces_cls_with_normalised_mean() -> None:
+def test_replaces_cls_with_normalised_mean() -> None:
     tokens = np.array([[1.0, 0.0, 2.0], [3.0, 4.0, 0.0]])
     msg = message(tokens)
     MeanPoolingFeaturizer({"source": "LanguageModelFeaturizer"}).process([msg])
@@ -39,7 +33,7 @@ def check_replaces_cls_with_normalised_mean() -> None:
     assert any(f.type == FEATURE_TYPE_SEQUENCE for f in msg.features), "token features must be kept"
 
 
-def check_training_data_and_other_sources() -> None:
+def test_training_data_and_other_sources() -> None:
     msg = message(np.ones((3, 4)))
     MeanPoolingFeaturizer({"source": "SomethingElse"}).process_training_data(TrainingData([msg]))
     dense = [f for f in msg.features if f.type == FEATURE_TYPE_SENTENCE and not f.is_sparse()]
@@ -48,8 +42,3 @@ def check_training_data_and_other_sources() -> None:
     dense = [f for f in msg.features if f.type == FEATURE_TYPE_SENTENCE and not f.is_sparse()]
     assert np.allclose(dense[0].features, 0.5), dense[0].features
 
-
-if __name__ == "__main__":
-    check_replaces_cls_with_normalised_mean()
-    check_training_data_and_other_sources()
-    print("ok")
