@@ -4,6 +4,11 @@ Run with the Rasa environment from the project root:
 
     .venv-rasa/bin/python bench/nlu.py --train train.csv --test test.csv [options]
     .venv-rasa/bin/python bench/nlu.py --clinc /path/to/clinc150/data_full.json [options]
+    .venv-rasa/bin/python bench/nlu.py --project [options]     # data/nlu -> tests/nlu_holdout
+
+Project mode trains on the project's own `data/nlu` (entities, lookups and regexes as written)
+with its `domain.yml`, and tests on the held-out `tests/nlu_holdout` (never trained on); it also
+scores the entities (exact span and type) of the test messages.
 
 CSV input: a header row with a `text` column and a `label` (or Banking77's `category`) column.
 CLINC150 input: `data_full.json`; training uses `train` only (in-scope), the fallback threshold
@@ -52,11 +57,13 @@ os.environ["RASA_MAX_CACHE_SIZE"] = "0"
 FALLBACK_INTENT = "nlu_fallback"
 OOS = "oos"  # internal name of the out-of-scope prediction / gold label
 WARMUP_PARSES = 20
-THRESHOLD_GRID = [round(i * 0.05, 2) for i in range(20)]  # 0.00 .. 0.95
+THRESHOLD_GRID = [round(i * 0.01, 2) for i in range(100)]  # 0.00 .. 0.99
+MAX_IN_SCOPE_FALLBACK = 0.02
 SELECTION_RULE = (
-    "threshold in 0.00..0.95 (step 0.05) maximising validation in-scope accuracy + "
-    "out-of-scope recall; ties go to the higher in-scope accuracy, then the lower threshold. "
-    "The config's ambiguity_threshold is kept as is."
+    "the highest threshold in 0.00..0.99 (step 0.01) at which the fallback fires on at most "
+    f"{MAX_IN_SCOPE_FALLBACK:.0%} of the validation's in-scope messages (a care bot may answer at most "
+    "1 answerable customer in 50 with 'sorry, I didn't get that'); the highest threshold catches the "
+    "most out-of-scope messages within that budget. The config's ambiguity_threshold is kept as is."
 )
 # Rasa reads `[text](entity)` inside an example as an entity annotation.
 ENTITY_MARKUP = re.compile(r"\[[^\]]+?\](\(|\{|\[)")
@@ -79,6 +86,30 @@ class Dataset:
         self.test = test
         self.val = val
         self.oos_label = oos_label
+        self.rasa_files: tuple[Path, Path] | None = None  # (NLU data, domain) used as they are
+        self.test_entities: list[list[tuple[int, int, str]]] | None = None  # gold spans per test row
+
+
+PROJECT_NLU = PROJECT_ROOT / "data" / "nlu"
+PROJECT_HOLDOUT = PROJECT_ROOT / "tests" / "nlu_holdout"
+
+
+def read_project() -> Dataset:
+    """The project's NLU data and held-out set, read with Rasa's own loader."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    def rows(folder: Path):
+        data = load_data(str(folder))
+        examples = [m for m in data.intent_examples]
+        spans = [[(e["start"], e["end"], e["entity"]) for e in m.get("entities") or []] for m in examples]
+        return [(_clean(m.get("text")), m.get("intent")) for m in examples], spans
+
+    train, _ = rows(PROJECT_NLU)
+    test, spans = rows(PROJECT_HOLDOUT)
+    data = Dataset("project (data/nlu -> tests/nlu_holdout)", train, test, oos_label="out_of_scope")
+    data.rasa_files = (PROJECT_NLU, PROJECT_ROOT / "domain.yml")
+    data.test_entities = spans
+    return data
 
 
 def _clean(text: str) -> str:
@@ -165,11 +196,20 @@ def write_rasa_project(workdir: Path, train: list[tuple[str, str]]) -> tuple[Pat
     return nlu, domain, changed
 
 
-def write_config(src: Path, dest: Path, epochs: int | None) -> dict[str, Any]:
-    """Copy of the config with DIET epochs overridden and relative model paths made absolute."""
+def write_config(src: Path, dest: Path, epochs: int | None, overrides: list[str] = ()) -> dict[str, Any]:
+    """Copy of the config with DIET epochs and `--set Component.option=value` overridden, and
+    relative model paths made absolute."""
     import yaml
 
     config = yaml.safe_load(src.read_text(encoding="utf-8"))
+    for item in overrides:
+        target, _, value = item.partition("=")
+        component_name, _, option = target.rpartition(".")
+        matches = [c for c in config.get("pipeline") or [] if str(c.get("name")).split(".")[-1] == component_name]
+        if not matches or not option or not _:
+            raise SystemExit(f"--set {item!r}: expected Component.option=value with a component of the pipeline")
+        for component in matches:
+            component[option] = yaml.safe_load(value)
     info: dict[str, Any] = {"epochs": None, "threshold": None, "ambiguity_threshold": 0.0}
     for component in config.get("pipeline") or []:
         name = component.get("name")
@@ -260,7 +300,8 @@ async def parse_all(agent, rows: list[tuple[str, str]], label: str) -> list[dict
         start = time.perf_counter()
         result = await agent.parse_message(text)
         ms = (time.perf_counter() - start) * 1000.0
-        out.append({"text": text, "gold": gold, "latency_ms": ms, **_record(result)})
+        entities = sorted({(e["start"], e["end"], e["entity"]) for e in result.get("entities") or []})
+        out.append({"text": text, "gold": gold, "latency_ms": ms, "entities": entities, **_record(result)})
         if i % step == 0 or i == len(rows):
             log(f"[nlu-bench] parsed {label} {i}/{len(rows)}")
     return out
@@ -338,7 +379,39 @@ def accuracy_metrics(gold: list[str], pred: list[str]) -> dict[str, Any]:
         "oos_recall": _ratio(sum(p == OOS for _, p in oos), len(oos)),  # None: no gold oos
         "macro_f1": macro_f1(gold, pred, labels),
         "fallback_rate": _ratio(sum(p == OOS for p in pred), len(pred)),
+        "in_scope_fallback_rate": _ratio(sum(p == OOS for _, p in in_scope), len(in_scope)),
     }
+
+
+def entity_metrics(gold_spans: list[list[tuple[int, int, str]]], records) -> dict[str, Any]:
+    """Micro precision / recall / F1 of exact (start, end, type) matches. Predicted types that no
+    gold annotation uses (spaCy's DATE or PERSON here) are not scored."""
+    types = {t for spans in gold_spans for _, _, t in spans}
+    tp = fp = fn = 0
+    for spans, rec in zip(gold_spans, records):
+        gold = {tuple(s) for s in spans}
+        pred = {tuple(e) for e in rec["entities"] if e[2] in types}
+        tp += len(gold & pred)
+        fp += len(pred - gold)
+        fn += len(gold - pred)
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    f1 = round(2 * precision * recall / (precision + recall), 4) if precision and recall else None
+    return {"entity_precision": precision, "entity_recall": recall, "entity_f1": f1, "n_entities": tp + fn}
+
+
+def calibration_error(records, oos_label, bins: int = 10) -> float | None:
+    """Expected calibration error of the top intent's confidence on the gold in-scope rows:
+    the mean |confidence - accuracy| over equal-width confidence bins, weighted by bin size."""
+    rows = [(r["confidence"], r["top_intent"] == r["gold"]) for r in records if r["gold"] != oos_label]
+    if not rows:
+        return None
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        cell = [(c, ok) for c, ok in rows if lo <= c < hi or (b == bins - 1 and c >= hi)]
+        if cell:
+            total += len(cell) * abs(sum(c for c, _ in cell) / len(cell) - sum(ok for _, ok in cell) / len(cell))
+    return round(total / len(rows), 4)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -357,14 +430,15 @@ def curve(records, oos_label, ambiguity) -> list[dict[str, Any]]:
     rows = []
     for t in THRESHOLD_GRID:
         m = accuracy_metrics(gold, predictions(records, oos_label, t, ambiguity))
-        rows.append({"threshold": t, **{k: m[k] for k in ("in_scope_accuracy", "oos_recall", "accuracy", "macro_f1")}})
+        rows.append({"threshold": t, **{k: m[k] for k in (
+            "in_scope_accuracy", "oos_recall", "accuracy", "macro_f1", "in_scope_fallback_rate")}})
     return rows
 
 
 def choose_threshold(val_curve: list[dict[str, Any]]) -> float:
-    def key(row):
-        return ((row["in_scope_accuracy"] or 0) + (row["oos_recall"] or 0), row["in_scope_accuracy"] or 0, -row["threshold"])
-    return max(val_curve, key=key)["threshold"]
+    """SELECTION_RULE: the highest threshold within the in-scope fallback budget (0.00 if none is)."""
+    within = [r["threshold"] for r in val_curve if (r["in_scope_fallback_rate"] or 0) <= MAX_IN_SCOPE_FALLBACK]
+    return max(within, default=0.0)
 
 
 # --------------------------------------------------------------------------- output
@@ -400,7 +474,13 @@ def markdown_table(results: dict[str, Any]) -> str:
         ("DIETClassifier s/epoch", "n/a" if per_epoch is None else f"{per_epoch:.2f}"),
         ("parse latency median (ms)", f"{m['latency_median_ms']:.1f}"),
         ("parse latency p95 (ms)", f"{m['latency_p95_ms']:.1f}"),
+        ("calibration error of the top confidence (ECE, in-scope rows)", "n/a" if m.get("calibration_error") is None
+         else f"{m['calibration_error']:.3f}"),
     ]
+    if m.get("n_entities") is not None:
+        rows += [("entities in the test set", m["n_entities"]),
+                 ("entity precision / recall / F1 (%)",
+                  f"{pct(m['entity_precision'])} / {pct(m['entity_recall'])} / {pct(m['entity_f1'])}")]
     out = ["| metric | value |", "| --- | --- |"]
     out += [f"| {k} | {v} |" for k, v in rows]
     text = "\n".join(out)
@@ -419,8 +499,13 @@ def markdown_table(results: dict[str, Any]) -> str:
         text += "| threshold | in-scope acc (%) | oos recall (%) | accuracy (%) | val in-scope acc (%) | val oos recall (%) |\n"
         text += "| --- | --- | --- | --- | --- | --- |\n"
         val = {r["threshold"]: r for r in results["threshold_selection"]["val_curve"]}
+        chosen = results["threshold_selection"]["chosen"]
+        text = text.replace("Trade-off on test (", "Trade-off on test, every 0.05 and the chosen threshold; every 0.01 in "
+                            "results.json (")
         for r in results["test_curve"]:
-            mark = " **←**" if r["threshold"] == results["threshold_selection"]["chosen"] else ""
+            if round(r["threshold"] * 100) % 5 and r["threshold"] != chosen:
+                continue
+            mark = " **←**" if r["threshold"] == chosen else ""
             v = val[r["threshold"]]
             text += (f"| {r['threshold']:.2f}{mark} | {pct(r['in_scope_accuracy'])} | {pct(r['oos_recall'])} | "
                      f"{pct(r['accuracy'])} | {pct(v['in_scope_accuracy'])} | {pct(v['oos_recall'])} |\n")
@@ -445,10 +530,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--train", type=Path, help="training CSV (text,label or text,category)")
     src.add_argument("--clinc", type=Path, help="CLINC150 data_full.json")
+    src.add_argument("--project", action="store_true", help="the project's data/nlu, tested on tests/nlu_holdout")
     p.add_argument("--test", type=Path, help="test CSV (required with --train)")
     p.add_argument("--name", help="dataset name shown in the table (default: from the file names)")
     p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="Rasa config (default: the project's)")
     p.add_argument("--epochs", type=int, help="override DIETClassifier epochs")
+    p.add_argument("--set", action="append", default=[], metavar="COMPONENT.OPTION=VALUE",
+                   help="override a pipeline option, e.g. SentenceIntentClassifier.ngram_weight=0 (repeatable)")
     p.add_argument("--per-intent", type=int, help="fixed-seed sample of N training examples per intent")
     p.add_argument("--limit-test", type=int, help="fixed-seed sample of N test rows (and N validation rows for CLINC)")
     p.add_argument("--seed", type=int, default=42, help="seed for --per-intent/--limit-test sampling (default 42)")
@@ -465,7 +553,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def load_dataset(args: argparse.Namespace) -> Dataset:
-    if args.clinc:
+    if args.project:
+        data = read_project()
+    elif args.clinc:
         data = read_clinc(args.clinc)
     else:
         name = args.name or f"{args.train.parent.name}/{args.train.name} -> {args.test.name}"
@@ -490,14 +580,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             workdir.mkdir(parents=True, exist_ok=True)
         else:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nlu-bench-")))
-        nlu, domain, changed = write_rasa_project(workdir, data.train)
+        if data.rasa_files:
+            (nlu, domain), changed = data.rasa_files, 0
+        else:
+            nlu, domain, changed = write_rasa_project(workdir, data.train)
         if args.per_intent:
             with (workdir / "train_sample.csv").open("w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(["text", "label"])
                 writer.writerows(data.train)
         config = workdir / "config.yml"
-        cfg = write_config(args.config.resolve(), config, args.epochs)
+        cfg = write_config(args.config.resolve(), config, args.epochs, args.set)
 
         configure_rasa_logging(args.verbose)
         in_scope_train = sorted({label for _, label in data.train if label != data.oos_label})
@@ -519,14 +612,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results: dict[str, Any] = {
             "dataset": {
                 "name": data.name,
-                "train": str(args.train or args.clinc),
-                "test": str(args.test or args.clinc),
+                "train": str(args.train or args.clinc or PROJECT_NLU),
+                "test": str(args.test or args.clinc or PROJECT_HOLDOUT),
                 "per_intent": args.per_intent,
                 "limit_test": args.limit_test,
                 "seed": args.seed,
                 "examples_with_brackets_changed": changed,
             },
             "config": str(args.config),
+            "overrides": args.set,
             "fallback": fallback,
             "versions": versions(),
             "cpus": os.cpu_count(),
@@ -565,7 +659,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "model_load_seconds": round(load_s, 2),
             "latency_median_ms": round(percentile(latencies, 50), 2),
             "latency_p95_ms": round(percentile(latencies, 95), 2),
+            "calibration_error": calibration_error(test_recs, oos_label),
         }
+        if data.test_entities is not None:
+            results["metrics"].update(entity_metrics(data.test_entities, test_recs))
         if args.out:
             with (workdir / "predictions.jsonl").open("w", encoding="utf-8") as fh:
                 for rec in test_recs:

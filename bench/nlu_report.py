@@ -10,7 +10,8 @@ Reads two `rasa test nlu` output folders under the given directory:
 
 From each it uses `intent_report.json` (sklearn classification report + Rasa's `confused_with`),
 `intent_errors.json` (every misclassified example with the predicted intent and confidence) and,
-when present, `DIETClassifier_report.json` (entity extraction report).
+when present, `EntityDIETClassifier_report.json` (entity extraction report; `DIETClassifier_report.json`
+from runs before the entity-only DIET).
 
 Note: `rasa test nlu` reverts FallbackClassifier predictions to the intent underneath, so the
 figures are the classifier's top-intent figures; the "caught by fallback" column counts errors
@@ -72,7 +73,7 @@ class Evaluation:
         self.title = title
         self.report = load_json(folder / "intent_report.json")
         self.errors = load_json(folder / "intent_errors.json") or []
-        self.entities = load_json(folder / "DIETClassifier_report.json")
+        self.entities = load_json(folder / "EntityDIETClassifier_report.json") or load_json(folder / "DIETClassifier_report.json")
 
     @property
     def available(self) -> bool:
@@ -177,7 +178,7 @@ def render(results_dir: Path, threshold: float | None) -> str:
         out += e.confusions() + [""]
     entity_rows = [row for e in present for row in e.entity_rows()]
     if entity_rows:
-        out += ["## Entities (DIETClassifier)", "",
+        out += ["## Entities (DIET)", "",
                 "| evaluation | entity | precision | recall | F1 | support |",
                 "| --- | --- | --- | --- | --- | --- |"] + entity_rows + [""]
     return "\n".join(out).rstrip("\n") + "\n"

@@ -51,15 +51,16 @@ def test_rethresholding_reproduces_the_fallback_rule():
     assert nlu.is_oos_prediction(r, "oos", threshold=0.55, ambiguity=0.0)  # below threshold
 
 
-def test_threshold_choice_maximises_sum_then_in_scope_accuracy():
+def test_threshold_choice_is_the_highest_within_the_in_scope_fallback_budget():
     curve = [
-        {"threshold": 0.3, "in_scope_accuracy": 0.95, "oos_recall": 0.20},
-        {"threshold": 0.5, "in_scope_accuracy": 0.90, "oos_recall": 0.40},
-        {"threshold": 0.6, "in_scope_accuracy": 0.80, "oos_recall": 0.50},
-        {"threshold": 0.7, "in_scope_accuracy": 0.70, "oos_recall": 0.60},
+        {"threshold": 0.3, "in_scope_fallback_rate": 0.0},
+        {"threshold": 0.5, "in_scope_fallback_rate": 0.015},
+        {"threshold": 0.6, "in_scope_fallback_rate": 0.02},
+        {"threshold": 0.7, "in_scope_fallback_rate": 0.021},
     ]
-    assert nlu.choose_threshold(curve) == 0.5
-    assert nlu.THRESHOLD_GRID[0] == 0.0 and nlu.THRESHOLD_GRID[-1] == 0.95 and len(nlu.THRESHOLD_GRID) == 20
+    assert nlu.choose_threshold(curve) == 0.6
+    assert nlu.choose_threshold([{"threshold": 0.2, "in_scope_fallback_rate": 0.5}]) == 0.0
+    assert nlu.THRESHOLD_GRID[0] == 0.0 and nlu.THRESHOLD_GRID[-1] == 0.99 and len(nlu.THRESHOLD_GRID) == 100
 
 
 def test_per_intent_sample_is_fixed(tmp_path):

@@ -19,6 +19,7 @@ from bot.nlu.sentence_intent_classifier import (
     SentenceIntentClassifier,
     calibration_split,
     fit_temperature,
+    nearest_similarity,
     softmax,
 )
 
@@ -86,17 +87,25 @@ def test_classifies_unseen_messages_and_survives_persist_and_load(tmp_path, cent
 
 def test_a_message_far_from_every_training_example_gets_a_low_confidence(tmp_path, centers):
     classifier, _ = make(tmp_path)
-    classifier.train(TrainingData(examples(centers)))
+    classifier.train(TrainingData(examples(centers, per_intent=80, noise=0.1)))  # 24 held out: calibration runs
     basis = np.stack(list(centers.values()))
     far = np.random.RandomState(3).randn(DIM)
     far = unit(far - basis.T @ np.linalg.lstsq(basis.T, far, rcond=None)[0])  # orthogonal to every intent
     near, _ = parse(classifier, "where is my parcel", centers["order_status"])
     away, _ = parse(classifier, "where is my parcel", far)
     assert near["name"] == "order_status" and near["confidence"] > 0.6
+    assert 0.5 < classifier.similarity_floor < 1.0, "median similarity of held-out examples to their intent"
+
+    seen = examples(centers, per_intent=80, noise=0.1)[0]  # a training example: as close as can be, so its confidence is the probability
+    vector = seen.features[0].features.reshape(-1)
+    logits = classifier.model.logits(classifier._features(vector.reshape(1, -1), [seen.get(TEXT)]))
+    nearest = nearest_similarity(vector, classifier.examples, classifier.starts)
+    probability = softmax(classifier._scores(logits, nearest) / classifier.temperature)[0].max()
+    assert parse(classifier, seen.get(TEXT), vector)[0]["confidence"] == pytest.approx(probability, rel=1e-5)
     assert away["confidence"] < 0.5 * near["confidence"]
 
     plain, _ = make(tmp_path, similarity_weight=0.0)
-    plain.train(TrainingData(examples(centers)))
+    plain.train(TrainingData(examples(centers, per_intent=80, noise=0.1)))
     assert parse(plain, "where is my parcel", far)[0]["confidence"] > away["confidence"], \
         "without the similarity factor the confidence is the probability alone"
 
@@ -166,3 +175,9 @@ def test_ngram_features_are_the_same_after_a_round_trip():
     assert (abs(ngrams.transform(probe) - restored.transform(probe))).max() < 1e-6
     assert restored.size == ngrams.size
     assert ngrams.transform(["top-up"]).nnz > 0
+
+
+def test_nearest_similarity_per_intent():
+    examples = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], dtype=np.float32)  # intent 0: rows 0-1, intent 1: row 2
+    nearest = nearest_similarity(np.array([0.0, 1.0]), examples, np.array([0, 2]))
+    assert nearest.shape == (1, 2) and np.allclose(nearest, [[0.8, 1.0]])
