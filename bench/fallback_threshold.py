@@ -58,9 +58,9 @@ OOS_INTENT = "out_of_scope"
 THRESHOLDS = [round(i * 0.05, 2) for i in range(20)]  # 0.00 .. 0.95
 AMBIGUITIES = [0.0, 0.03, 0.05, 0.1]
 RULE = (
-    "the (threshold, ambiguity threshold) pair maximising validation in-scope accuracy + "
-    "out-of-scope recall + caught-error share; ties go to the higher in-scope accuracy, then the "
-    "lower threshold, then the lower ambiguity threshold"
+    f"bench/nlu.py's budget: among the pairs whose fallback fires on at most {bench.MAX_IN_SCOPE_FALLBACK:.0%} of the "
+    "validation's in-scope messages, the one with the highest out-of-scope recall, then the most caught "
+    "errors, then the higher in-scope accuracy, then the lower threshold and ambiguity threshold"
 )
 
 
@@ -128,6 +128,7 @@ def evaluate_pair(records: list[dict[str, Any]], threshold: float, ambiguity: fl
     m = bench.accuracy_metrics(gold, pred)
     fires = [fallback_fires(r, threshold, ambiguity) for r in records]
     wrong = [f for r, f in zip(records, fires) if r["gold"] != OOS_INTENT and r["top_intent"] != r["gold"]]
+    in_scope = [f for r, f in zip(records, fires) if r["gold"] != OOS_INTENT]
     return {
         "threshold": threshold,
         "ambiguity_threshold": ambiguity,
@@ -135,17 +136,21 @@ def evaluate_pair(records: list[dict[str, Any]], threshold: float, ambiguity: fl
         "caught_error_share": bench._ratio(sum(wrong), len(wrong)),
         "oos_recall": m["oos_recall"],
         "fallback_rate": bench._ratio(sum(fires), len(fires)),
+        "in_scope_fallback_rate": bench._ratio(sum(in_scope), len(in_scope)),
         "accuracy": m["accuracy"],
         "macro_f1": m["macro_f1"],
     }
 
 
-def score(row: dict[str, Any]) -> float:
-    return round(sum(row[k] or 0.0 for k in ("in_scope_accuracy", "oos_recall", "caught_error_share")), 4)
+def within_budget(row: dict[str, Any]) -> bool:
+    return (row["in_scope_fallback_rate"] or 0.0) <= bench.MAX_IN_SCOPE_FALLBACK
 
 
 def choose(grid: list[dict[str, Any]]) -> dict[str, Any]:
-    return max(grid, key=lambda r: (score(r), r["in_scope_accuracy"] or 0.0, -r["threshold"], -r["ambiguity_threshold"]))
+    """RULE (the pair 0.00 / 0.00, no fallback at all, is always within the budget)."""
+    return max((r for r in grid if within_budget(r)), key=lambda r: (
+        r["oos_recall"] or 0.0, r["caught_error_share"] or 0.0, r["in_scope_accuracy"] or 0.0,
+        -r["threshold"], -r["ambiguity_threshold"]))
 
 
 # --------------------------------------------------------------------------- output
@@ -167,7 +172,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Rule: {RULE}.",
         "",
-        "| threshold | ambiguity | in-scope acc (%) | caught errors (%) | oos recall (%) | fallback rate (%) | score |",
+        "| threshold | ambiguity | in-scope acc (%) | caught errors (%) | oos recall (%) | fallback rate (%) | "
+        "fallback on in-scope (%) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results["grid"]:
@@ -180,7 +186,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"| {r['threshold']:.2f}{mark} | {r['ambiguity_threshold']:.2f} | {bench.pct(r['in_scope_accuracy'])} | "
             f"{bench.pct(r['caught_error_share'])} | {bench.pct(r['oos_recall'])} | {bench.pct(r['fallback_rate'])} | "
-            f"{score(r):.4f} |"
+            f"{bench.pct(r['in_scope_fallback_rate'])}{'' if within_budget(r) else ' (over budget)'} |"
         )
     lines += [
         "",

@@ -664,9 +664,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if data.test_entities is not None:
             results["metrics"].update(entity_metrics(data.test_entities, test_recs))
         if args.out:
-            with (workdir / "predictions.jsonl").open("w", encoding="utf-8") as fh:
-                for rec in test_recs:
-                    fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            for name, recs in (("predictions.jsonl", test_recs), ("val_predictions.jsonl", val_recs or [])):
+                if recs:
+                    with (workdir / name).open("w", encoding="utf-8") as fh:
+                        for rec in recs:
+                            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             (workdir / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
             results["out"] = str(workdir)
     return results
