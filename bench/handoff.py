@@ -77,9 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     from bot.handoff.config import HandoffConfig
     from bot.handoff.service import HandoffService
     from bot.handoff.store import QUEUED, HandoffStore
-    from bot.hub.agent_connections import AgentConnections
-    from bot.hub.connections import Connections
-    from bot.hub.store import OutboundDraft, Store
+    from bot.conversations.agent_connections import AgentConnections
+    from bot.conversations.connections import Connections
+    from bot.conversations.store import OutboundDraft, Store
     from bot.kb.answers import AnswerLog
     from bot.settings import PROJECT_ROOT
 

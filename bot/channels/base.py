@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.hub.store import AGENT, StoredMessage
+from bot.conversations.store import AGENT, StoredMessage
 
 TEXT_ONLY = ("Sorry, I can only read text messages here. Could you type your question?")
 

@@ -22,7 +22,7 @@ import httpx
 
 from bot.channels.base import SendError
 from bot.channels.store import ChannelStore, OutboxEntry
-from bot.hub.store import utcnow
+from bot.conversations.store import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

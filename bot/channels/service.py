@@ -26,10 +26,10 @@ from bot.channels.delivery import ChannelDelivery
 from bot.channels.identity import LookupFailed, crm_customer_id
 from bot.channels.settings import ChannelSettings
 from bot.channels.store import Binding, ChannelStore
-from bot.hub.connections import Connections
-from bot.hub.messages import to_wire
+from bot.conversations.connections import Connections
+from bot.conversations.messages import to_wire
 from bot.hub.router import Accepted, Router
-from bot.hub.store import ANSWERED, PENDING, REJECTED, SYSTEM, OutboundDraft, StoredMessage, utcnow
+from bot.conversations.store import ANSWERED, PENDING, REJECTED, SYSTEM, OutboundDraft, StoredMessage, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -30,7 +30,7 @@ from bot.channels.base import (
     speaker,
 )
 from bot.channels.settings import SlackSettings
-from bot.hub.store import StoredMessage
+from bot.conversations.store import StoredMessage
 
 NAME = "slack"
 SIGNATURE_HEADER = "X-Slack-Signature"

@@ -17,7 +17,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from bot.hub.store import CUSTOMER, INBOUND, OUTBOUND, Base, Conversation, Message, Store, StoredMessage, utcnow
+from bot.conversations.store import CUSTOMER, INBOUND, OUTBOUND, Base, Conversation, Message, Store, StoredMessage, utcnow
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 

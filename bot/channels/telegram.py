@@ -28,7 +28,7 @@ from bot.channels.base import (
     telegram_html,
 )
 from bot.channels.settings import TelegramSettings
-from bot.hub.store import StoredMessage
+from bot.conversations.store import StoredMessage
 
 NAME = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

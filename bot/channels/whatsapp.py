@@ -30,7 +30,7 @@ from bot.channels.base import (
     whatsapp_text,
 )
 from bot.channels.settings import WhatsAppSettings
-from bot.hub.store import StoredMessage
+from bot.conversations.store import StoredMessage
 
 NAME = "whatsapp"
 SIGNATURE_HEADER = "X-Twilio-Signature"

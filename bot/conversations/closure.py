@@ -21,7 +21,7 @@ import yaml
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from bot.hub.store import CUSTOMER, Base, Conversation, Message, Store, utcnow
+from bot.conversations.store import CUSTOMER, Base, Conversation, Message, Store, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import yaml
 
 from bot.handoff.skills import topic_intents
 from bot.handoff.store import Turn
-from bot.hub.messages import to_wire
-from bot.hub.store import AGENT, CUSTOMER, StoredMessage
+from bot.conversations.messages import to_wire
+from bot.conversations.store import AGENT, CUSTOMER, StoredMessage
 from bot.settings import PROJECT_ROOT
 
 LABELS_FILE = PROJECT_ROOT / "data" / "intent_labels.yml"

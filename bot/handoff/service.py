@@ -39,11 +39,11 @@ from bot.handoff.store import (
     HandoffConflict,
     HandoffStore,
 )
-from bot.hub import messages
-from bot.hub.agent_connections import AgentConnections
-from bot.hub.connections import Connections
-from bot.hub.rasa_client import RasaClient, RasaFailure
-from bot.hub.store import AGENT, CUSTOMER, FAILED, REJECTED, SYSTEM, OutboundDraft, StoredMessage, Store, utcnow
+from bot.conversations import messages
+from bot.conversations.agent_connections import AgentConnections
+from bot.conversations.connections import Connections
+from bot.conversations.rasa_client import RasaClient, RasaFailure
+from bot.conversations.store import AGENT, CUSTOMER, FAILED, REJECTED, SYSTEM, OutboundDraft, StoredMessage, Store, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -92,7 +92,7 @@ class HandoffService:
         self.customers, self.agents, self.directory, self.answers = customers, agents, directory, answers
         self.escalation, self.config, self.client = escalation, config, client
         self.crm_url, self.kb_index, self.clock, self.text_limit = crm_url, kb_index, clock, text_limit
-        self.receipts = receipts  # bot.hub.receipts.Receipts; None: no read receipts
+        self.receipts = receipts  # bot.conversations.receipts.Receipts; None: no read receipts
         self.surveys = surveys  # bot.surveys.service.SurveyService; None: no survey when an agent closes
         self._scorer = scorer
         self._kb = None

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from bot.hub.store import Base, Conversation, Store, UnknownConversation, utcnow
+from bot.conversations.store import Base, Conversation, Store, UnknownConversation, utcnow
 
 # Handoff.status
 OFFLINE = "offline"  # nobody could take it: a ticket or a callback was offered

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from bot.agents.directory import AgentDirectory
 from bot.channels import open_channels
-from bot.channels import routes as channel_routes
+
 from bot.channels.settings import ChannelSettings
 from bot.client_profile import load_client_profile
 from bot.conversations.closure import Closures, load_client_id, load_idle_minutes
@@ -20,21 +20,23 @@ from bot.handoff.config import load_handoff_config
 from bot.handoff.service import HandoffService
 from bot.handoff.store import HandoffStore
 from bot.hub import errors
-from bot.hub.agent_connections import AgentConnections
-from bot.hub.connections import Connections
-from bot.hub.rasa_client import RasaClient
-from bot.hub.receipts import Receipts
+from bot.conversations.agent_connections import AgentConnections
+from bot.conversations.connections import Connections
+from bot.conversations.rasa_client import RasaClient
+from bot.conversations.receipts import Receipts
 from bot.hub.router import Router
 from bot.hub.routes import agent, agent_ws, conversations, health, static, supervisor, ws
+from bot.hub.routes import channels as channel_routes
+from bot.hub.routes import outreach as outreach_routes
 from bot.kb.answers import AnswerLog
 from bot.kpis.metrics import Kpis
-from bot.outreach import routes as outreach_routes
+
 from bot.outreach.app import open_outreach
 from bot.qa.config import load_qa_config
 from bot.qa.scorecards import Scorecards
 from bot.hub.services import Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
-from bot.hub.store import Store, utcnow
+from bot.conversations.store import Store, utcnow
 from bot.settings import PROJECT_ROOT, Settings
 from bot.surveys.config import load_survey_config
 from bot.surveys.service import SurveyService

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import anyio
 
 from bot.handoff import texts
-from bot.hub import messages
-from bot.hub.rasa_client import RasaClient, RasaFailure
-from bot.hub.store import (
+from bot.conversations import messages
+from bot.conversations.rasa_client import RasaClient, RasaFailure
+from bot.conversations.store import (
     ANSWERED,
     CLIENT_MESSAGE_ID_MAX,
     FAILED,

@@ -10,13 +10,13 @@ from starlette.requests import HTTPConnection
 
 from bot.agents.directory import AgentDirectory
 from bot.handoff.service import HandoffService
-from bot.hub.agent_connections import AgentConnections
-from bot.hub.connections import Connections
-from bot.hub.rasa_client import RasaClient
-from bot.hub.receipts import Receipts
+from bot.conversations.agent_connections import AgentConnections
+from bot.conversations.connections import Connections
+from bot.conversations.rasa_client import RasaClient
+from bot.conversations.receipts import Receipts
 from bot.hub.router import Router
 from bot.hub.session_tokens import SessionTokens
-from bot.hub.store import Store
+from bot.conversations.store import Store
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

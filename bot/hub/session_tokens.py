@@ -21,7 +21,7 @@ from sqlalchemy import String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.hub.store import Base, Store
+from bot.conversations.store import Base, Store
 
 VERSION = "v1"
 KEY_NAME = "session_token_key"

@@ -34,7 +34,7 @@ COLUMNS = (("key", "key"), ("episodes", "n"), ("csat", "CSAT%"), ("nps", "NPS"),
 
 def kpis_command(args: argparse.Namespace) -> int:
     from bot.kpis.metrics import MAX_RANGE_DAYS, Kpis, to_csv
-    from bot.hub.store import Store
+    from bot.conversations.store import Store
     from bot.settings import Settings
 
     end = args.end or (args.start + timedelta(days=29) if args.start else datetime.now(timezone.utc).date())

@@ -40,7 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversations.closure import Closure, ClosureRow, aware
-from bot.hub.store import Store
+from bot.conversations.store import Store
 
 BY = ("day", "channel", "intent", "agent", "client")
 FCR_DAYS = 7

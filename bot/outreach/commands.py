@@ -58,7 +58,7 @@ def _fail(message: str, code: int) -> int:
 def _with_service(action) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.hub.store import Store
+    from bot.conversations.store import Store
     from bot.outreach.app import build_service
     from bot.outreach.campaigns import CampaignError, load_campaigns
     from bot.outreach.service import EventError
@@ -150,8 +150,8 @@ def _run(args: argparse.Namespace) -> int:
 async def _run_service(settings, store, service, now, *, once: bool) -> None:
     from bot.channels import open_channels
     from bot.channels.settings import ChannelSettings
-    from bot.hub.connections import Connections
-    from bot.hub.rasa_client import RasaClient
+    from bot.conversations.connections import Connections
+    from bot.conversations.rasa_client import RasaClient
     from bot.hub.router import Router
 
     rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)

@@ -25,9 +25,9 @@ import anyio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.hub import messages
-from bot.hub.rasa_client import RasaFailure
-from bot.hub.store import OutboundDraft, Store, StoredMessage, utcnow
+from bot.conversations import messages
+from bot.conversations.rasa_client import RasaFailure
+from bot.conversations.store import OutboundDraft, Store, StoredMessage, utcnow
 from bot.outreach import audience
 from bot.outreach.campaigns import Campaign, CampaignError, parse_campaign
 from bot.outreach.config import OutreachConfig

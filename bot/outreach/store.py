@@ -23,7 +23,7 @@ from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConst
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from bot.hub.store import Base, Message, Store, utcnow
+from bot.conversations.store import Base, Message, Store, utcnow
 
 PENDING, SENDING, SENT, DELIVERED, FAILED, SKIPPED, REPLIED = (
     "pending", "sending", "sent", "delivered", "failed", "skipped", "replied")

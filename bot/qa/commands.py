@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def recompute_command(args: argparse.Namespace) -> int:
     from bot.conversations.closure import Closures
-    from bot.hub.store import Store
+    from bot.conversations.store import Store
     from bot.kpis.metrics import day_bounds
     from bot.qa.config import load_qa_config
     from bot.qa.scorecards import Scorecards

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.closure import Closure, ClosureRow, aware, is_customer_turn
-from bot.hub.store import CUSTOMER, Base, Message, Store, StoredMessage, utcnow
+from bot.conversations.store import CUSTOMER, Base, Message, Store, StoredMessage, utcnow
 from bot.qa.config import QaConfig
 from bot.qa.criteria import Episode, Line, score_episode
 

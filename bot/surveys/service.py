@@ -19,7 +19,7 @@ from typing import Any
 
 import anyio
 
-from bot.hub.store import SYSTEM, OutboundDraft
+from bot.conversations.store import SYSTEM, OutboundDraft
 from bot.surveys.config import CSAT, Question, SurveyConfig
 from bot.surveys.store import SurveyStore, hours_ago
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.hub.store import Base, Store, utcnow
+from bot.conversations.store import Base, Store, utcnow
 
 
 class SurveyResponse(Base):

@@ -20,7 +20,7 @@ from sqlalchemy import update
 
 from bot.agents.directory import AgentDirectory
 from bot.conversations.closure import Closures
-from bot.hub.store import Message
+from bot.conversations.store import Message
 from bot.kpis.metrics import FIELDS, day_bounds
 from bot.qa.config import qa_config_from_dict
 from bot.qa.scorecards import Scorecards

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.channels.store import ChannelStore
-from bot.hub.store import OutboundDraft, Store, utcnow
+from bot.conversations.store import OutboundDraft, Store, utcnow
 
 
 def open_store(url: str) -> tuple[Store, ChannelStore]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from channel_payloads import TG_TOKEN, TWILIO_SID, post_telegram, post_whatsapp, tg_message, wa_form
 from hub_stubs import closed_port_url
 
-from bot.hub.store import OutboundDraft
+from bot.conversations.store import OutboundDraft
 
 MESSAGES_PATH = f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
 

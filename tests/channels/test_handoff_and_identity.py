@@ -28,7 +28,7 @@ from sqlalchemy import update
 
 from bot.agents.directory import AgentDirectory
 from bot.handoff import texts
-from bot.hub.store import Conversation, utcnow
+from bot.conversations.store import Conversation, utcnow
 
 PASSWORD = "correct horse battery"
 MESSAGES_PATH = f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"

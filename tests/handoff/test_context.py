@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from bot.handoff.context import build_context, summarize
 from bot.handoff.store import Turn
-from bot.hub.store import StoredMessage
+from bot.conversations.store import StoredMessage
 
 AT = datetime(2026, 12, 3, 15, 0, tzinfo=timezone.utc)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.handoff.store import ACTIVE, BY_AGENT, BY_QUEUE, QUEUED, HandoffConflict, HandoffStore
-from bot.hub.store import Store, utcnow
+from bot.conversations.store import Store, utcnow
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ class LiveHub:
 def token_for(settings: Settings, conversation_id: str) -> str:
     """A valid widget session token for a conversation (what its welcome frame handed out)."""
     from bot.hub.session_tokens import SessionTokens, stored_key
-    from bot.hub.store import Store
+    from bot.conversations.store import Store
 
     key = settings.session_secret.encode()
     if not key:

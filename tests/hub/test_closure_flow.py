@@ -8,7 +8,7 @@ from test_hub_websocket import hello, next_frame, receive_until_typing_off
 
 from bot.agents.directory import AgentDirectory
 from bot.conversations.closure import Closures
-from bot.hub.store import utcnow
+from bot.conversations.store import utcnow
 from bot.surveys.store import SurveyStore
 
 PASSWORD = "correct horse battery"

@@ -10,7 +10,7 @@ import pytest
 from websockets.sync.client import connect
 
 from bot.agents.directory import AgentDirectory
-from bot.hub.store import Store
+from bot.conversations.store import Store
 from bot.surveys.store import SurveyStore
 from live_hub import LiveHub, client_file, token_for
 

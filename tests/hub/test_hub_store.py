@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
-from bot.hub.store import ANSWERED, OutboundDraft, Store, UnknownConversation
+from bot.conversations.store import ANSWERED, OutboundDraft, Store, UnknownConversation
 
 
 @pytest.fixture

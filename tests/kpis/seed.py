@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.conversations.closure import Closures
 from bot.handoff.store import HandoffRow, TurnRow
-from bot.hub.store import Conversation, Message, Store
+from bot.conversations.store import Conversation, Message, Store
 from bot.kb.answers import AnswerLog, KbAnswer
 from bot.surveys.store import SurveyResponse
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.handoff.store import HandoffRow
-from bot.hub.store import Conversation
+from bot.conversations.store import Conversation
 from tests.kpis.seed import D1, Seeder, at
 
 
@@ -24,7 +24,7 @@ def test_survey_answers_and_comments_do_not_open_an_episode(s):
     first = s.closures.close("A", "goodbye", now=at(D1, 9, 1))
     assert first is not None and s.closures.close("A", "goodbye", now=at(D1, 9, 2)) is None  # closed once
     with s.session.begin() as session:
-        from bot.hub.store import Message
+        from bot.conversations.store import Message
 
         session.add(Message(conversation_id="A", direction="in", sender="customer", text="5", status="answered",
                             payload={"button_payload": '/survey_answer{"survey":1,"score":5}'}, created_at=at(D1, 9, 3)))

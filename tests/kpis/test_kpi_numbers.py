@@ -148,7 +148,7 @@ def test_qa_score_is_the_mean_final_scorecard_score(kpis, hub_db_url):
     from bot.kpis.metrics import day_bounds
     from bot.qa.config import qa_config_from_dict
     from bot.qa.scorecards import Scorecards
-    from bot.hub.store import Store
+    from bot.conversations.store import Store
 
     store = Store(hub_db_url)
     try:

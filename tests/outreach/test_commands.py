@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.channels.store import ChannelStore
-from bot.hub.store import Store
+from bot.conversations.store import Store
 from bot.settings import PROJECT_ROOT
 
 

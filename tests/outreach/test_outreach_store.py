@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.handoff.store import HandoffRow
-from bot.hub.store import Store
+from bot.conversations.store import Store
 from bot.outreach.campaigns import load_campaigns
 from bot.outreach.config import OutreachConfig
 from bot.outreach.service import OutreachService

@@ -9,7 +9,7 @@ from outreach_steps import DAYTIME, post_event, set_clock, tick, verified_web_co
 
 from sqlalchemy import update
 
-from bot.hub.store import Store
+from bot.conversations.store import Store
 from bot.outreach.store import LEASE, SENDING, SENT, JobRow
 
 CUSTOMERS = ("C1001", "C1002", "C1003", "C1004")

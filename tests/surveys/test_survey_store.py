@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.hub.store import Store
+from bot.conversations.store import Store
 from bot.surveys.service import CSAT, answer_payload, parse_payload, thanks
 from bot.surveys.store import SurveyStore, hours_ago
 

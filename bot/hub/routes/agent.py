@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from bot.agents.directory import Agent, TooManyAttempts
 from bot.handoff.service import HandoffError
 from bot.hub.errors import ApiError
-from bot.hub.messages import to_wire
+from bot.conversations.messages import to_wire
 from bot.hub.routes.conversations import read_json_body
 from bot.hub.services import Hub, get_hub
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from bot.hub.connections import SocketPeer
+from bot.conversations.connections import SocketPeer
 from bot.hub.routes.agent import COOKIE, session_agent
 from bot.hub.services import get_hub
 

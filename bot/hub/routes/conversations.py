@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from bot.hub.errors import ApiError
-from bot.hub.messages import to_wire
+from bot.conversations.messages import to_wire
 from bot.hub.router import InvalidInput
 from bot.hub.services import Hub, get_hub
-from bot.hub.store import UnknownConversation
+from bot.conversations.store import UnknownConversation
 
 router = APIRouter(prefix="/api")
 

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from bot.agents.directory import Agent
 from bot.hub.errors import ApiError
-from bot.hub.messages import to_wire
+from bot.conversations.messages import to_wire
 from bot.hub.routes.agent import COOKIE, _body, session_agent
 from bot.hub.services import Hub, get_hub
 from bot.kpis.metrics import BY, MAX_RANGE_DAYS, day_bounds, to_csv

@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from bot.hub.connections import SocketPeer
-from bot.hub.messages import bot_frame, to_wire
+from bot.conversations.connections import SocketPeer
+from bot.conversations.messages import bot_frame, to_wire
 from bot.hub.router import Accepted, InvalidInput
 from bot.hub.services import Hub, get_hub
-from bot.hub.store import UnknownConversation
+from bot.conversations.store import UnknownConversation
 
 log = logging.getLogger(__name__)
 router = APIRouter()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.hub.store import AGENT, CUSTOMER, SYSTEM, OutboundDraft, StoredMessage
+from bot.conversations.store import AGENT, CUSTOMER, SYSTEM, OutboundDraft, StoredMessage
 
 MAX_BUTTONS = 10
 MAX_CARDS = 10

@@ -9,7 +9,7 @@ import asyncio
 from collections import defaultdict
 from typing import Any, Callable
 
-from bot.hub.connections import Connection
+from bot.conversations.connections import Connection
 
 
 class AgentConnections:

@@ -16,8 +16,8 @@ from typing import Any, Awaitable, Callable
 
 import anyio
 
-from bot.hub.connections import Connections
-from bot.hub.store import CUSTOMER, Store
+from bot.conversations.connections import Connections
+from bot.conversations.store import CUSTOMER, Store
 
 READ_BY_HUB = "read_by_hub"  # the customer's messages, read by the bot or an agent
 READ_BY_CUSTOMER = "read_by_customer"  # the bot's and agents' messages, read by the customer
