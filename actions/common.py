@@ -41,8 +41,14 @@ _crm: Crm | None = None
 _crm_lock = threading.Lock()
 
 
+def settings() -> Settings:
+    """The action server's settings: the one place the actions read the environment (read when a
+    process-wide object is first opened, so tests that change the environment and reset see it)."""
+    return Settings.from_env()
+
+
 def get_crm() -> Crm:
-    """The process-wide CRM, opened on first use from `Settings.from_env().crm_url`.
+    """The process-wide CRM, opened on first use from the settings' `crm_url`.
 
     Raises CrmUnavailable/CrmError when it cannot be opened; a failure is not cached,
     so the next call tries again."""
@@ -50,7 +56,7 @@ def get_crm() -> Crm:
     if _crm is None:
         with _crm_lock:
             if _crm is None:
-                _crm = open_crm(Settings.from_env().crm_url)
+                _crm = open_crm(settings().crm_url)
     return _crm
 
 
@@ -74,7 +80,7 @@ def reset_crm_cache() -> None:
 
 def profile() -> ClientProfile:
     """The client profile (client.yml or CAREBOT_CLIENT_FILE), re-read when the file changes."""
-    return client_profile.current_profile()
+    return client_profile.current_profile(settings().client_file)
 
 
 def now():

@@ -24,13 +24,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import common
 from actions.common import SafeAction, button, log, log_error, utter
 from actions.fallback import intent_labels, label_for, suggested_intents
 from bot.kb.answering import DEFAULT_POLICY, Decision, answer_text, choice_title, decide, extract
 from bot.kb.answers import ANSWERED, CLARIFIED, NO_ANSWER, AnswerLog
 from bot.kb.index import KbError
 from bot.kb.search import KnowledgeBase, QueryError
-from bot.settings import Settings
+
 
 ARTICLE_ENTITY = "kb_article"
 ANSWER_ID_SLOT = "kb_answer_id"
@@ -56,7 +57,7 @@ def get_kb() -> KnowledgeBase:
     if _kb is None:
         with _lock:
             if _kb is None:
-                _kb = KnowledgeBase(Settings.from_env().kb_index)
+                _kb = KnowledgeBase(common.settings().kb_index)
     return _kb
 
 
@@ -65,7 +66,7 @@ def get_answer_log() -> AnswerLog:
     if _answer_log is None:
         with _lock:
             if _answer_log is None:
-                _answer_log = AnswerLog(Settings.from_env().hub_db_url)
+                _answer_log = AnswerLog(common.settings().hub_db_url)
     return _answer_log
 
 

@@ -31,13 +31,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from bot import logs
+def parse(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
+    """The arguments, with the environment's settings on ``args.settings`` and ``args.channel_settings``:
+    the one place the command line reads the environment (handlers get everything from ``args``)."""
+    from bot.channels.settings import ChannelSettings
     from bot.settings import Settings
 
-    settings = Settings.from_env()
-    logs.configure(settings.log_level, settings.log_format)
-    args = build_parser().parse_args(argv)
+    args = (parser or build_parser()).parse_args(argv)
+    args.settings, args.channel_settings = Settings.from_env(), ChannelSettings.from_env()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot import logs
+
+    args = parse(argv)
+    logs.configure(args.settings.log_level, args.settings.log_format)
     return int(args.handler(args) or 0)
 
 

@@ -369,9 +369,7 @@ def _cached(path: str, mtime_ns: int) -> ClientProfile:
     return load_client_profile(path)
 
 
-def current_profile() -> ClientProfile:
-    """The profile named by `Settings.from_env().client_file`, re-read when the file changes."""
-    from bot.settings import Settings
-
-    path = Path(Settings.from_env().client_file)
+def current_profile(path: str | Path) -> ClientProfile:
+    """The profile in the client file at ``path``, parsed once and re-read when the file changes."""
+    path = Path(path)
     return _cached(str(path), path.stat().st_mtime_ns)

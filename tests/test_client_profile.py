@@ -81,13 +81,15 @@ def test_not_yaml(tmp_path):
         load_client_profile(path)
 
 
-def test_current_profile_follows_the_environment(tmp_path, monkeypatch):
+def test_the_actions_profile_follows_the_environment(tmp_path, monkeypatch):
+    from actions import common
+
     data = yaml.safe_load(CLIENT.read_text(encoding="utf-8"))
     data.update(id="second", brand="Second Client", timezone="America/Los_Angeles")
     path = tmp_path / "client.yml"
     path.write_text(yaml.safe_dump(data))
     monkeypatch.setenv("CAREBOT_CLIENT_FILE", str(path))
-    second = client_profile.current_profile()
+    second = common.profile()
     assert second.brand == "Second Client"
     assert second.timezone_label == "Pacific time"
 

@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT
 
 DEFAULT_LOGINS_FILE = PROJECT_ROOT / "var" / "demo-logins.txt"
 # username, name, role, skills, capacity
@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace, action) -> int:
     from bot.agents.directory import AgentDirectory, UnknownAgent
 
     try:
-        directory = AgentDirectory(args.db or Settings.from_env().hub_db_url)
+        directory = AgentDirectory(args.db or args.settings.hub_db_url)
         try:
             directory.create_schema()
             return action(directory)

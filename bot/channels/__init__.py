@@ -1,12 +1,9 @@
-"""Messaging channels (Telegram, WhatsApp through Twilio, Slack) in front of the hub's router.
+"""Messaging channels (Telegram, WhatsApp through Twilio, Slack) in front of the turn pipeline.
 
-``open_channels`` builds them in the hub's lifespan; docs/channels.md explains the setup per platform.
+The composition root (bot/hub/wiring.py) builds them; docs/channels.md explains the setup per platform.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
-import anyio
 import httpx
 
 from bot.channels.delivery import ChannelDelivery
@@ -26,21 +23,9 @@ class Channels(ChannelService):
         await self.http.aclose()
 
 
-async def open_channels(settings: ChannelSettings, *, store: Any, router: Any, connections: Any,
-                        spawn: Callable[..., Any], crm_url: str | None, text_limit: int = 4000) -> Channels:
-    """Create the tables, hook delivery into ``connections`` and start the delivery loop."""
-    channel_store = ChannelStore(store)
-    await anyio.to_thread.run_sync(channel_store.create_schema)
+def open_delivery(settings: ChannelSettings, store: ChannelStore) -> ChannelDelivery:
+    """The platforms and their outbox (the delivery loop is started by the caller)."""
     platforms = {"telegram": Telegram(settings.telegram), "whatsapp": WhatsApp(settings.whatsapp),
                  "slack": Slack(settings.slack)}
-    http = httpx.AsyncClient()
-    delivery = ChannelDelivery(channel_store, platforms, http=http, max_attempts=settings.max_attempts,
-                               retry_base_s=settings.retry_base_s)
-    channels = Channels(settings=settings, store=channel_store, router=router, connections=connections,
-                        delivery=delivery, platforms=platforms, http=http, spawn=spawn, crm_url=crm_url,
-                        text_limit=text_limit)
-    connections.sink = delivery.sink
-    if router.handoffs is not None:
-        router.handoffs.on_customer = channel_store.link_customer_of
-    delivery.start()
-    return channels
+    return ChannelDelivery(store, platforms, http=httpx.AsyncClient(), max_attempts=settings.max_attempts,
+                           retry_base_s=settings.retry_base_s)

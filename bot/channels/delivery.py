@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from datetime import timedelta
 from functools import partial
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import anyio
 import httpx
 
 from bot.channels.base import SendError
 from bot.channels.store import ChannelStore, OutboxEntry
-from bot.conversations.store import utcnow
+from bot.conversations.store import OutboundDraft, StoredMessage, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,9 +45,40 @@ class ChannelDelivery:
         self._task: asyncio.Task | None = None
         self._side_tasks: set[asyncio.Task] = set()
         self._restarted = True  # the first pass after a start tries every pending row at once
+        self._address_locks: "weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock]" = \
+            weakref.WeakValueDictionary()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+
+    def address_lock(self, key: tuple[str, str]) -> asyncio.Lock:
+        """One binding change at a time per (channel, address): a customer's message and a proactive send."""
+        lock = self._address_locks.get(key)
+        if lock is None:
+            lock = self._address_locks[key] = asyncio.Lock()
+        return lock
+
+    async def deliver_to(self, channel: str, address: str,
+                         drafts: Sequence[OutboundDraft]) -> tuple[str, list[StoredMessage]]:
+        """Start (or continue) the conversation of ``address`` on ``channel`` and deliver ``drafts`` there.
+
+        Returns the conversation id (the Rasa sender id, so a ``trigger_intent`` made before or after
+        belongs to the same conversation) and the stored messages; each is delivered once to this
+        address, whichever channel the customer last wrote from."""
+        platform = self.platforms.get(channel)
+        if platform is None or not platform.enabled:
+            raise LookupError(f"channel {channel!r} is not configured")
+        async with self.address_lock((channel, address)):
+            binding = await self._db(self.store.binding, channel, address)
+            if binding is None:
+                conversation_id = await self._db(self.store.hub.create_conversation, channel)
+                log.info("conversation created", extra={"event": "conversation_created",
+                                                         "conversation_id": conversation_id, "channel": channel})
+                binding = await self._db(self.store.bind, channel, address, conversation_id)
+        stored = await self._db(self.store.hub.add_outbound, binding.conversation_id, list(drafts))
+        for message in stored:
+            await self.enqueue(message.id, channel, address)
+        return binding.conversation_id, stored
 
     # -- what to send ------------------------------------------------------------------------------------
     async def sink(self, conversation_id: str, frame: dict[str, Any]) -> None:

@@ -2,7 +2,7 @@
 
 ``receive`` runs inside the webhook request and returns once the message is stored (the platform
 gets its 200 quickly and does not retry); the bot's answer is produced in the background by the
-same router the web widget uses, and every reply reaches the platform through the hub's
+same turn pipeline the web widget uses, and every reply reaches the platform through the hub's
 ``Connections.push`` -> ``ChannelDelivery.sink`` -> outbox. The platform's message id is the
 ``client_message_id``, so a platform retry stores nothing new and gets no second answer.
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -28,7 +27,8 @@ from bot.channels.settings import ChannelSettings
 from bot.channels.store import Binding, ChannelStore
 from bot.conversations.connections import Connections
 from bot.conversations.messages import to_wire
-from bot.hub.router import Accepted, Router
+from bot.conversations.accept import Accepted, Inbound as Message
+from bot.conversations.turns import Turns
 from bot.conversations.store import ANSWERED, PENDING, REJECTED, SYSTEM, OutboundDraft, StoredMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -57,22 +57,21 @@ class Bound:
 
 
 class ChannelService:
-    def __init__(self, *, settings: ChannelSettings, store: ChannelStore, router: Router, connections: Connections,
+    def __init__(self, *, settings: ChannelSettings, store: ChannelStore, turns: Turns, connections: Connections,
                  delivery: ChannelDelivery, platforms: Mapping[str, Any], http: httpx.AsyncClient,
-                 spawn: Callable[..., Any], crm_url: str | None = None, text_limit: int = 4000) -> None:
-        self.settings, self.store, self.router, self.connections = settings, store, router, connections
+                 spawn: Callable[..., Any], crm_url: str | None = None, text_limit: int = 4000,
+                 remember_customer: Callable[[str, str], Any] | None = None) -> None:
+        self.settings, self.store, self.turns, self.connections = settings, store, turns, connections
         self.delivery, self.platforms, self.http, self.spawn = delivery, platforms, http, spawn
         self.crm_url, self.text_limit = crm_url, text_limit
-        self._locks: "weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock]" = weakref.WeakValueDictionary()
+        # The customer's CRM card on the conversation (handoff context), when a channel identifies them.
+        self.remember_customer = remember_customer
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
 
     def _lock(self, key: tuple[str, str]) -> asyncio.Lock:
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
-        return lock
+        return self.delivery.address_lock(key)  # shared with proactive sends to the same address
 
     # -- incoming --------------------------------------------------------------------------------------
     async def receive(self, inbound: Inbound) -> Accepted | None:
@@ -99,8 +98,8 @@ class ChannelService:
                         extra={"event": "channel_button_ignored", "channel": inbound.channel,
                                "conversation_id": conversation_id})
             return None
-        accepted = await self.router.accept(conversation_id, text, inbound.message_id, button_payload=payload,
-                                            channel=inbound.channel)
+        accepted = await self.turns.accept(Message(conversation_id, text, inbound.message_id, button_payload=payload,
+                                                   channel=inbound.channel))
         if accepted.duplicate:
             log.info("platform retry of a stored message", extra={"event": "channel_duplicate",
                                                                    "channel": inbound.channel,
@@ -116,30 +115,18 @@ class ChannelService:
         return accepted
 
     async def _answer(self, accepted: Accepted, *, push: bool = True) -> None:
-        conversation_id = accepted.conversation_id
-        typing = push and self.router.will_ask_bot(accepted.inbound) and await self.router.bot_speaks(conversation_id)
+        # As on the widget's socket, open tabs and Telegram show "typing…" while the bot writes; a platform's
+        # retry of a stored message goes to the platform only (open tabs already have the answers).
         try:
-            if typing:  # as the widget's websocket does: open tabs and Telegram show "typing…"
-                await self.connections.push(conversation_id, {"type": "typing", "on": True})
-            replies = await self.router.respond(accepted)
+            await self.turns.answer(accepted.inbound, push=None if push else self.delivery.sink, typing=push)
         except Exception:  # noqa: BLE001 - stays pending; a platform retry or an agent picks it up
             log.exception("failed to answer a channel message", extra={"event": "answer_failed",
-                                                                       "conversation_id": conversation_id})
-            return
-        finally:
-            if typing:
-                await self.connections.push(conversation_id, {"type": "typing", "on": False})
-        for reply in replies:
-            frame = to_wire(reply, text_limit=self.text_limit)
-            if push:
-                await self.connections.push(conversation_id, frame)
-            else:  # only the platform missed it; open tabs already have it
-                await self.delivery.sink(conversation_id, frame)
+                                                                       "conversation_id": accepted.conversation_id})
 
     async def _store_and_reply(self, inbound: Inbound, conversation_id: str, text: str, reply: str, reason: str,
                                status: str) -> Accepted:
         """A message the bot does not read (a sticker, a shared contact): stored, answered by the hub."""
-        accepted = await self.router.accept(conversation_id, text, inbound.message_id, channel=inbound.channel)
+        accepted = await self.turns.accept(Message(conversation_id, text, inbound.message_id, channel=inbound.channel))
         if accepted.duplicate:
             return accepted
         await self._db(self.store.touch, inbound.channel, inbound.address)
@@ -168,7 +155,7 @@ class ChannelService:
             return chosen["title"], chosen.get("payload") or chosen["title"]
         text = inbound.text or ""
         # Numbers answer the bot's (or the hub's) latest options; with a person, "1" is just text.
-        if not self.platforms[inbound.channel].native_buttons and await self.router.bot_speaks(conversation_id):
+        if not self.platforms[inbound.channel].native_buttons and await self.turns.bot_speaks(conversation_id):
             offered = await self._db(self.store.latest_buttons, conversation_id)
             chosen = pick_option(text, buttons_of(offered)) if offered is not None else None
             if chosen is not None:
@@ -230,7 +217,7 @@ class ChannelService:
         if target is not None:
             previous = await self._db(self._last_channel, target)
         if binding is None:
-            conversation_id = target or await self.router.create_conversation(channel=channel)
+            conversation_id = target or await self.turns.create_conversation(channel=channel)
             binding = await self._db(self.store.bind, channel, address, conversation_id, customer_id=customer_id,
                                      identity_checked=checked)
         elif target is not None or checked or customer_id != binding.customer_id:
@@ -255,26 +242,9 @@ class ChannelService:
 
     async def _remember(self, conversation_id: str, customer_id: str) -> None:
         """The customer's CRM card on the conversation, as the widget's verification does (agent context)."""
-        handoffs = self.router.handoffs
-        if handoffs is not None:
-            await self._db(handoffs.remember_customer, conversation_id, customer_id)
+        if self.remember_customer is not None:
+            await self._db(self.remember_customer, conversation_id, customer_id)
 
     # -- outgoing, started by the hub (outreach) ---------------------------------------------------------
     async def deliver_to(self, channel: str, address: str, drafts: Sequence[OutboundDraft]) -> tuple[str, list[StoredMessage]]:
-        """Start (or continue) the conversation of ``address`` on ``channel`` and deliver ``drafts`` there.
-
-        Returns the conversation id (the Rasa sender id, so a ``trigger_intent`` made before or after
-        belongs to the same conversation) and the stored messages; each is delivered once to this
-        address, whichever channel the customer last wrote from."""
-        platform = self.platforms.get(channel)
-        if platform is None or not platform.enabled:
-            raise LookupError(f"channel {channel!r} is not configured")
-        async with self._lock((channel, address)):
-            binding = await self._db(self.store.binding, channel, address)
-            if binding is None:
-                conversation_id = await self.router.create_conversation(channel=channel)
-                binding = await self._db(self.store.bind, channel, address, conversation_id)
-        stored = await self._db(self.store.hub.add_outbound, binding.conversation_id, list(drafts))
-        for message in stored:
-            await self.delivery.enqueue(message.id, channel, address)
-        return binding.conversation_id, stored
+        return await self.delivery.deliver_to(channel, address, drafts)

@@ -204,6 +204,19 @@ class ChannelStore:
                 .order_by(Conversation.updated_at.desc()).limit(1)).first()
             return (row[0], _aware(row[1])) if row is not None else None
 
+    def latest_address(self, channel: str, customer_id: str) -> str | None:
+        """The address a verified customer last wrote from on ``channel``."""
+        with self._session() as session:
+            return session.scalars(select(ChannelBinding.address).where(
+                ChannelBinding.channel == channel, ChannelBinding.customer_id == customer_id)
+                .order_by(ChannelBinding.last_inbound_at.desc()).limit(1)).first()
+
+    def customer_of(self, conversation_id: str) -> str | None:
+        """A CRM customer linked to the conversation, if any."""
+        with self._session() as session:
+            return session.scalars(select(CustomerConversation.customer_id).where(
+                CustomerConversation.conversation_id == conversation_id).limit(1)).first()
+
     def updated_at(self, conversation_id: str) -> datetime | None:
         with self._session() as session:
             conversation = session.get(Conversation, conversation_id)

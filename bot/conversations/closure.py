@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, Sequence
 
 import yaml
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, select
@@ -96,6 +96,12 @@ class Closure:
         return data
 
 
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00 UTC, the day after end 00:00 UTC): the episodes closed on those days."""
+    return (datetime.combine(start, time.min, tzinfo=timezone.utc),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc))
+
+
 def is_customer_turn(message: Message) -> bool:
     """A message the customer wrote to be answered (not a survey answer or a survey comment)."""
     if message.sender != CUSTOMER:
@@ -124,17 +130,30 @@ def load_client_id(client_file: str | Path) -> str:
     return str(data.get("id") or "")
 
 
+class HandoffFacts(Protocol):
+    """What closing an episode needs to know of its handoffs (implemented by bot.handoff.store.HandoffStore,
+    which owns those tables; this layer does not import it)."""
+
+    def episode_facts(self, session: Any, conversation_id: str, started_at: datetime, first_message_id: int,
+                      handoff_id: int | None) -> tuple[list, dict[int, Any]]: ...
+
+    def handoff_row(self, session: Any, handoff_id: int) -> Any: ...
+
+
 class Closures:
     """Close episodes and read them back (synchronous; the hub calls it in a worker thread).
 
     ``listeners`` are called with each new ``Closure`` after it is committed (QA scorecards)."""
 
-    def __init__(self, store: Store, *, client: str = "", idle_minutes: float = DEFAULT_IDLE_MINUTES) -> None:
+    def __init__(self, store: Store, *, client: str = "", idle_minutes: float = DEFAULT_IDLE_MINUTES,
+                 handoffs: HandoffFacts | None = None,
+                 listeners: Sequence[Callable[[Closure], None]] = ()) -> None:
         self.store = store
+        self.handoffs = handoffs  # bot.handoff.store.HandoffStore (the owner of those tables); None: no handoffs
         self.client = client
         self.idle = timedelta(minutes=idle_minutes)
         self._session = sessionmaker(store.engine, expire_on_commit=False)
-        self.listeners: list[Callable[[Closure], None]] = []
+        self.listeners: list[Callable[[Closure], None]] = list(listeners)
         self._nothing_new: dict[str, int] = {}  # conversation -> last message id found with nothing to close
 
     def close(self, conversation_id: str, trigger: str, *, now: datetime | None = None,
@@ -173,20 +192,12 @@ class Closures:
 
     def _insert(self, session, conversation: Conversation, trigger: str, now: datetime, resolved: bool | None,
                 handoff_id: int | None, messages: list[Message], turns: list[Message]) -> Closure:
-        from bot.handoff.store import HandoffRow, TurnRow  # the handoff package imports the hub store too
-
         conversation_id = conversation.id
         first, last = turns[0], messages[-1]
         started_at = aware(first.created_at)
         closed_at = aware(last.created_at) if trigger == IDLE else now
-        handoffs = session.scalars(select(HandoffRow).where(
-            HandoffRow.conversation_id == conversation_id, HandoffRow.created_at >= started_at)
-            .order_by(HandoffRow.id)).all()
-        if handoff_id is not None and handoff_id not in {h.id for h in handoffs}:
-            extra = session.get(HandoffRow, handoff_id)
-            handoffs = [*handoffs, extra] if extra is not None else handoffs
-        analysed = {t.message_id: t for t in session.scalars(select(TurnRow).where(
-            TurnRow.conversation_id == conversation_id, TurnRow.message_id >= first.id))}
+        handoffs, analysed = (self.handoffs.episode_facts(session, conversation_id, started_at, first.id, handoff_id)
+                              if self.handoffs is not None else ([], {}))
         intent = next((analysed[m.id].intent for m in turns if m.id in analysed and analysed[m.id].intent), None)
         served = [h for h in handoffs if h.accepted_at is not None or h.agent_id is not None]
         if resolved is None:
@@ -204,11 +215,9 @@ class Closures:
 
     def _amend(self, session, conversation_id: str, last_message_id: int, handoff_id: int,
                resolved: bool | None) -> Closure | None:
-        from bot.handoff.store import HandoffRow
-
         row = session.scalars(select(ClosureRow).where(ClosureRow.conversation_id == conversation_id,
                                                        ClosureRow.last_message_id == last_message_id)).first()
-        handoff = session.get(HandoffRow, handoff_id)
+        handoff = self.handoffs.handoff_row(session, handoff_id) if self.handoffs is not None else None
         if row is None or handoff is None:
             return None
         row.handoff_id, row.escalated = handoff_id, True

@@ -4,7 +4,7 @@ Every key is optional; a missing section or key takes the default below, so a cl
 written before this section existed still works. Unknown keys and wrong types are errors
 (a typo in a threshold must not silently fall back to a default).
 
-    config = load_escalation_config()                 # settings.client_file (CAREBOT_CLIENT_FILE)
+    config = load_escalation_config(settings.client_file)
     config = load_escalation_config("other.yml")
     config = escalation_config_from_dict({"angry_score": 0.9})
 """
@@ -114,11 +114,12 @@ def escalation_config_from_dict(section: Mapping[str, Any] | None) -> Escalation
 
 
 def load_escalation_config(path: Path | str | None = None) -> EscalationConfig:
-    """The `escalation:` section of the client file; defaults when the file has none."""
+    """The `escalation:` section of the client file (default: the project's client.yml); defaults when the
+    file has none."""
     if path is None:
-        from bot.settings import Settings
+        from bot.settings import PROJECT_ROOT
 
-        path = Settings.from_env().client_file
+        path = PROJECT_ROOT / "client.yml"
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -497,7 +497,7 @@ class HandoffService:
             for message in earlier:
                 if message.sender == AGENT and message.payload.get("client_message_id") == client_message_id:
                     return message
-        from bot.hub.router import clean_text
+        from bot.conversations.accept import clean_text
 
         payload = {"agent": agent_card(agent), "handoff_id": handoff.id}
         if client_message_id is not None:

@@ -166,6 +166,23 @@ class HandoffStore:
         self.store = store
         self._session = sessionmaker(store.engine, expire_on_commit=False)
 
+    # -- read by the episode closer (bot/conversations/closure.py), inside its own transaction ---------
+    def episode_facts(self, session: Any, conversation_id: str, started_at: datetime, first_message_id: int,
+                      handoff_id: int | None) -> tuple[list["HandoffRow"], dict[int, "TurnRow"]]:
+        """The handoffs of an episode (created since it started, plus ``handoff_id``) and its analysed turns."""
+        handoffs = list(session.scalars(select(HandoffRow).where(
+            HandoffRow.conversation_id == conversation_id, HandoffRow.created_at >= started_at)
+            .order_by(HandoffRow.id)).all())
+        if handoff_id is not None and handoff_id not in {h.id for h in handoffs}:
+            extra = session.get(HandoffRow, handoff_id)
+            handoffs = [*handoffs, extra] if extra is not None else handoffs
+        turns = {t.message_id: t for t in session.scalars(select(TurnRow).where(
+            TurnRow.conversation_id == conversation_id, TurnRow.message_id >= first_message_id))}
+        return handoffs, turns
+
+    def handoff_row(self, session: Any, handoff_id: int) -> "HandoffRow | None":
+        return session.get(HandoffRow, handoff_id)
+
     # -- turns -------------------------------------------------------------------------------
     def save_turn(self, message_id: int, conversation_id: str, **values: Any) -> None:
         with self._session.begin() as session:

@@ -19,16 +19,15 @@ def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.hub.app import create_app
-    from bot.settings import Settings
 
-    settings = Settings.from_env()
+    settings = args.settings
     settings = replace(
         settings,
         hub_host=args.host or settings.hub_host,
         hub_port=args.port if args.port is not None else settings.hub_port,
     )
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, channel_settings=args.channel_settings),
         host=settings.hub_host,
         port=settings.hub_port,
         log_config=None,  # keep the JSON logging configured by `carebot`

@@ -1,4 +1,4 @@
-"""The hub's long-lived objects, created once per app in the lifespan and shared by the routes."""
+"""The hub's long-lived objects, built once by the composition root (bot/hub/wiring.py) and shared by the routes."""
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +13,8 @@ from bot.handoff.service import HandoffService
 from bot.conversations.agent_connections import AgentConnections
 from bot.conversations.connections import Connections
 from bot.conversations.rasa_client import RasaClient
+from bot.conversations.turns import Turns
 from bot.conversations.receipts import Receipts
-from bot.hub.router import Router
 from bot.hub.session_tokens import SessionTokens
 from bot.conversations.store import Store
 from bot.settings import Settings
@@ -27,18 +27,19 @@ class Hub:
     settings: Settings
     store: Store
     rasa: RasaClient
-    router: Router
+    turns: Turns  # create conversations, accept a customer message, answer it (the turn pipeline)
     connections: Connections
     agents: AgentConnections
     directory: AgentDirectory
     handoffs: HandoffService
     sessions: SessionTokens
     receipts: Receipts
-    closures: Any = None  # bot.conversations.closure.Closures: closed episodes (KPIs, QA)
-    scorecards: Any = None  # bot.qa.scorecards.Scorecards: QA of every closed episode
-    kpis: Any = None  # bot.kpis.metrics.Kpis
-    channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (set in the lifespan)
-    outreach: Any = None  # bot.outreach.service.OutreachService (set in the lifespan)
+    closures: Any  # bot.conversations.closure.Closures: closed episodes (KPIs, QA)
+    scorecards: Any  # bot.qa.scorecards.Scorecards: QA of every closed episode
+    kpis: Any  # bot.kpis.metrics.Kpis
+    outreach: Any  # bot.outreach.service.OutreachService
+    answers: Any  # bot.kb.answers.AnswerLog
+    channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (they need `spawn`)
     background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:

@@ -19,7 +19,6 @@ import json
 import sys
 from pathlib import Path
 
-from bot.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +54,7 @@ def _build(args: argparse.Namespace) -> int:
     from bot.kb.articles import ArticleError
     from bot.kb.index import KbError, build_index
 
-    settings = Settings.from_env()
+    settings = args.settings
     source = Path(args.source) if args.source else settings.kb_source
     index_dir = Path(args.index) if args.index else settings.kb_index
     try:
@@ -82,7 +81,7 @@ def _search(args: argparse.Namespace) -> int:
         except QueryError as exc:
             return _fail(str(exc), 1)
     try:
-        kb = KnowledgeBase(Path(args.index) if args.index else Settings.from_env().kb_index)
+        kb = KnowledgeBase(Path(args.index) if args.index else args.settings.kb_index)
     except KbError as exc:
         return _fail(str(exc), 2)
     if not args.jsonl:
@@ -127,7 +126,7 @@ def _answers(args: argparse.Namespace) -> int:
     from bot.kb.answers import AnswerLog
 
     try:
-        log = AnswerLog(Settings.from_env().hub_db_url)
+        log = AnswerLog(args.settings.hub_db_url)
         try:
             rows = log.for_conversation(args.conversation) if args.conversation else log.latest(args.limit)
             summary = log.helpfulness()

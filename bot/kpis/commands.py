@@ -35,14 +35,13 @@ COLUMNS = (("key", "key"), ("episodes", "n"), ("csat", "CSAT%"), ("nps", "NPS"),
 def kpis_command(args: argparse.Namespace) -> int:
     from bot.kpis.metrics import MAX_RANGE_DAYS, Kpis, to_csv
     from bot.conversations.store import Store
-    from bot.settings import Settings
 
     end = args.end or (args.start + timedelta(days=29) if args.start else datetime.now(timezone.utc).date())
     start = args.start or end - timedelta(days=29)
     if start > end or (end - start).days + 1 > MAX_RANGE_DAYS:
         print(f"--from must be on or before --to, at most {MAX_RANGE_DAYS} days apart", file=sys.stderr)
         return 2
-    store = Store(Settings.from_env().hub_db_url)
+    store = Store(args.settings.hub_db_url)
     try:
         store.create_schema()
         report = Kpis(store).report(start, end, args.by)

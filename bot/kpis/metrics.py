@@ -39,7 +39,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.conversations.closure import Closure, ClosureRow, aware
+from bot.conversations.closure import Closure, ClosureRow, aware, day_bounds  # noqa: F401 - day_bounds re-exported
 from bot.conversations.store import Store
 
 BY = ("day", "channel", "intent", "agent", "client")
@@ -75,12 +75,6 @@ DEFINITIONS = {
     "qa_score": "mean QA scorecard score (0-100; a supervisor's review score replaces the automatic one)",
     "qa_n": "episodes with a QA score",
 }
-
-
-def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00 UTC, the day after end 00:00 UTC)."""
-    return (datetime.combine(start, time.min, tzinfo=timezone.utc),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc))
 
 
 def _pct(part: int, whole: int) -> float | None:

@@ -1,10 +1,9 @@
-"""Outreach in the hub's lifespan: tables, file campaigns, the service and its scheduler loop."""
+"""Building the outreach service: tables, file campaigns (the composition root and `carebot outreach` call it)."""
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-import anyio
 import yaml
 
 from bot.outreach.campaigns import CampaignError, load_campaigns
@@ -25,27 +24,18 @@ def client_details(client_file: Any) -> tuple[str, dict[str, Any]]:
     return data.get("timezone") or "America/New_York", (data.get("subscription") or {}).get("plans") or {}
 
 
-def build_service(settings: Settings, *, rasa: Any = None, connections: Any = None, store: Any) -> OutreachService:
+def build_service(settings: Settings, *, rasa: Any = None, connections: Any = None, store: Any,
+                  channels: Any = None) -> OutreachService:
     zone, plans = client_details(settings.client_file)
     outreach_store = OutreachStore(store)
     outreach_store.create_schema()
     service = OutreachService(store=outreach_store, rasa=rasa, connections=connections,
                               config=load_outreach_config(settings.client_file), crm_url=settings.crm_url,
-                              client_zone=zone, plans=plans, text_limit=settings.max_message_chars)
+                              client_zone=zone, plans=plans, text_limit=settings.max_message_chars,
+                              channels=channels)
     try:
         service.sync_files(load_campaigns(settings.outreach_dir))
     except CampaignError as exc:  # the hub still serves customers; the operator sees why in the log
         log.error("outreach campaign file is invalid; file campaigns not loaded",
                   extra={"event": "campaign_invalid", "error": str(exc)})
-    return service
-
-
-async def open_outreach(settings: Settings, hub: Any) -> OutreachService:
-    service = await anyio.to_thread.run_sync(
-        lambda: build_service(settings, rasa=hub.rasa, connections=hub.connections, store=hub.store))
-    service.channels = hub.channels
-    service.handoffs = hub.handoffs
-    hub.router.outreach = service
-    if settings.outreach_loop:
-        service.start()
     return service

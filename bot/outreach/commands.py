@@ -55,16 +55,15 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _with_service(action) -> int:
+def _with_service(args: argparse.Namespace, action) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.conversations.store import Store
     from bot.outreach.app import build_service
     from bot.outreach.campaigns import CampaignError, load_campaigns
     from bot.outreach.service import EventError
-    from bot.settings import Settings
 
-    settings = Settings.from_env()
+    settings = args.settings
     try:
         load_campaigns(settings.outreach_dir)  # report a bad file here, with its name and field
     except CampaignError as exc:
@@ -103,7 +102,7 @@ def _list(args: argparse.Namespace) -> int:
             print(f"{c.id:<20} {trigger:<34} {c.intent:<28} {c.channel:<8} {'yes' if c.enabled else 'no':<3} {jobs}")
         return 0
 
-    return _with_service(action)
+    return _with_service(args, action)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -126,7 +125,7 @@ def _status(args: argparse.Namespace) -> int:
                   f"attempts {job.attempts}  {job.conversation_id or ''} {job.last_error or ''}".rstrip())
         return 0
 
-    return _with_service(action)
+    return _with_service(args, action)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -141,28 +140,26 @@ def _run(args: argparse.Namespace) -> int:
     def action(settings, store, service) -> int:
         import asyncio
 
-        asyncio.run(_run_service(settings, store, service, now, once=args.once or now is not None))
+        asyncio.run(_run_service(settings, args.channel_settings, store, service, now,
+                                 once=args.once or now is not None))
         return 0
 
-    return _with_service(action)
+    return _with_service(args, action)
 
 
-async def _run_service(settings, store, service, now, *, once: bool) -> None:
-    from bot.channels import open_channels
-    from bot.channels.settings import ChannelSettings
+async def _run_service(settings, channel_settings, store, service, now, *, once: bool) -> None:
+    """The scheduler outside the hub: sends through the Rasa server and the channels' outbox (no sockets)."""
+    from bot.channels import open_delivery
+    from bot.channels.store import ChannelStore
     from bot.conversations.connections import Connections
     from bot.conversations.rasa_client import RasaClient
-    from bot.hub.router import Router
 
     rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
-    connections = Connections()
-    router = Router(settings, store, rasa)
-    import asyncio
-
-    channels = await open_channels(ChannelSettings.from_env(), store=store, router=router, connections=connections,
-                                   spawn=asyncio.create_task, crm_url=settings.crm_url,
-                                   text_limit=settings.max_message_chars)
-    service.rasa, service.connections, service.channels = rasa, connections, channels
+    channel_store = ChannelStore(store)
+    channel_store.create_schema()
+    delivery = open_delivery(channel_settings, channel_store)
+    delivery.start()
+    service.rasa, service.connections, service.channels = rasa, Connections(sink=delivery.sink), delivery
     try:
         if once:
             report = await service.tick(now)
@@ -170,7 +167,8 @@ async def _run_service(settings, store, service, now, *, once: bool) -> None:
         else:
             await service.run_forever()
     finally:
-        await channels.close()
+        await delivery.stop()
+        await delivery.http.aclose()
         await rasa.aclose()
 
 
@@ -188,4 +186,4 @@ def _event(args: argparse.Namespace) -> int:
         print(json.dumps(service.post_event(body), ensure_ascii=False))
         return 0
 
-    return _with_service(action)
+    return _with_service(args, action)

@@ -22,12 +22,12 @@ from typing import Any, Callable, TypeVar
 from zoneinfo import ZoneInfo
 
 import anyio
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.conversations import messages
 from bot.conversations.rasa_client import RasaFailure
-from bot.conversations.store import OutboundDraft, Store, StoredMessage, utcnow
+from bot.conversations.store import OutboundDraft, StoredMessage, utcnow
+from bot.crm.interface import phone_digits
 from bot.outreach import audience
 from bot.outreach.campaigns import Campaign, CampaignError, parse_campaign
 from bot.outreach.config import OutreachConfig
@@ -107,13 +107,13 @@ class TickReport:
 class OutreachService:
     def __init__(self, *, store: OutreachStore, rasa: Any, connections: Any, config: OutreachConfig,
                  crm_url: str | None, client_zone: str = "America/New_York", plans: dict[str, Any] | None = None,
-                 clock: Callable[[], datetime] = utcnow, text_limit: int = 4000) -> None:
+                 clock: Callable[[], datetime] = utcnow, text_limit: int = 4000, channels: Any = None) -> None:
         self.store, self.hub_store = store, store.hub
         self.rasa, self.connections, self.config = rasa, connections, config
         self.crm_url, self.client_zone, self.plans, self.clock = crm_url, client_zone, plans or {}, clock
         self.text_limit = text_limit
-        self.channels: Any = None  # bot.channels.Channels (set by the app): messaging-channel delivery
-        self.handoffs: Any = None  # HandoffService: whether a person is talking to the customer
+        # bot.channels.delivery.ChannelDelivery: messaging-channel bindings and delivery; None: the web only
+        self.channels = channels
         self._tick_lock = asyncio.Lock()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -460,16 +460,10 @@ class OutreachService:
     def _address(self, channel: str, customer: Any) -> str | None:
         """The customer's address on a messaging channel: WhatsApp from the CRM phone; Telegram and Slack
         only where the customer was verified before (a binding with their customer id)."""
-        from bot.channels.store import ChannelBinding
-        from bot.crm.interface import phone_digits
-
         if channel == "whatsapp":
             digits = phone_digits(customer.phone)
             return f"+1{digits}" if digits else None
-        with Session(self.store.engine) as session:
-            return session.scalars(select(ChannelBinding.address).where(
-                ChannelBinding.channel == channel, ChannelBinding.customer_id == customer.customer_id)
-                .order_by(ChannelBinding.last_inbound_at.desc()).limit(1)).first()
+        return self.channels.store.latest_address(channel, customer.customer_id) if self.channels else None
 
     async def _deliver(self, conversation_id: str, channel: str, address: str | None,
                        drafts: list[OutboundDraft]) -> bool:
@@ -496,16 +490,11 @@ class OutreachService:
         customer_id = (meta.get("customer") or {}).get("customer_id")
         channel = inbound.payload.get("channel")
         if self.channels is not None:
-            from bot.channels.store import CustomerConversation
-
             bindings = self.channels.store.bindings_of(conversation_id)
             subjects += [f"{b.channel}:{b.address}" for b in bindings if b.channel == channel]
             customer_id = customer_id or next((b.customer_id for b in bindings
                                                if b.channel == channel and b.customer_id), None)
-            if customer_id is None:
-                with Session(self.store.engine) as session:
-                    customer_id = session.scalars(select(CustomerConversation.customer_id).where(
-                        CustomerConversation.conversation_id == conversation_id).limit(1)).first()
+            customer_id = customer_id or self.channels.store.customer_of(conversation_id)
         if customer_id:
             subjects.append(f"customer:{customer_id}")
         return subjects

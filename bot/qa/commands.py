@@ -25,12 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def recompute_command(args: argparse.Namespace) -> int:
     from bot.conversations.closure import Closures
     from bot.conversations.store import Store
-    from bot.kpis.metrics import day_bounds
+    from bot.conversations.closure import day_bounds
     from bot.qa.config import load_qa_config
     from bot.qa.scorecards import Scorecards
-    from bot.settings import Settings
 
-    settings = Settings.from_env()
+    settings = args.settings
     store = Store(settings.hub_db_url)
     try:
         store.create_schema()

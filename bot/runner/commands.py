@@ -23,12 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _up(args: argparse.Namespace) -> int:
     from bot.agents.commands import DEFAULT_LOGINS_FILE as DEMO_LOGINS
-    from bot.channels.settings import ChannelSettings
     from bot.runner.services import MODEL_DIR, build_services
     from bot.runner.supervisor import Supervisor
-    from bot.settings import Settings
 
-    settings = Settings.from_env()
+    settings = args.settings
     if not any(MODEL_DIR.glob("*.tar.gz")):
         print("No trained model in models/: run `make run` (or `carebot train`) first.", file=sys.stderr)
         return 2
@@ -49,7 +47,7 @@ def _up(args: argparse.Namespace) -> int:
               f"  Agent console: {base}/console/  (demo logins: {DEMO_LOGINS})\n"
               f"  Supervisor dashboard: {base}/dashboard/\n"
               f"  Logs: {supervisor.log_dir}/  ·  Ctrl-C stops every service.\n", flush=True)
-        for channel, url in ChannelSettings.from_env().webhooks(base):
+        for channel, url in args.channel_settings.webhooks(base):
             print(f"  {channel} webhook: {url}", flush=True)
         died = supervisor.watch()
         print(f"{died} stopped unexpectedly; stopping the others. See {supervisor.log_dir}/{died}.log",
@@ -68,9 +66,8 @@ def _up(args: argparse.Namespace) -> int:
 def _health(args: argparse.Namespace) -> int:
     from bot.runner.services import build_services
     from bot.runner.supervisor import is_healthy
-    from bot.settings import Settings
 
-    status = {s.name: ("ok" if is_healthy(s.health_url) else "down") for s in build_services(Settings.from_env())}
+    status = {s.name: ("ok" if is_healthy(s.health_url) else "down") for s in build_services(args.settings)}
     if args.json:
         print(json.dumps(status))
     else:

@@ -173,7 +173,9 @@ def test_config_from_environment_client_file(tmp_path, monkeypatch):
     path = tmp_path / "other.yml"
     path.write_text("escalation:\n  long_wait_s: 120\n")
     monkeypatch.setenv("CAREBOT_CLIENT_FILE", str(path))
-    assert load_escalation_config().long_wait_s == 120.0
+    from bot.settings import Settings
+
+    assert load_escalation_config(Settings.from_env().client_file).long_wait_s == 120.0
 
 
 @pytest.mark.parametrize("section, message", [

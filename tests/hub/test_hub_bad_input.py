@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bot.hub.router import REPLY_EMPTY
+from bot.conversations.bot_step import REPLY_EMPTY
 from hub_stubs import records
 
 

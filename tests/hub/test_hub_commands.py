@@ -5,6 +5,7 @@ import argparse
 
 import pytest
 
+from bot import cli
 from bot.hub import commands
 
 
@@ -12,7 +13,7 @@ def parse(argv):
     parser = argparse.ArgumentParser(prog="carebot")
     subparsers = parser.add_subparsers(dest="command", required=True)
     commands.register(subparsers)
-    return parser.parse_args(argv)
+    return cli.parse(argv, parser)
 
 
 @pytest.fixture

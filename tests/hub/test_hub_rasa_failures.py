@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.hub.router import REPLY_NO_ANSWER, REPLY_UNAVAILABLE
+from bot.conversations.bot_step import REPLY_NO_ANSWER, REPLY_UNAVAILABLE
 from hub_stubs import closed_port_url, records
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.hub.router import REPLY_EMPTY, REPLY_UNAVAILABLE
+from bot.conversations.bot_step import REPLY_EMPTY, REPLY_UNAVAILABLE
 from hub_stubs import GREETING_BUTTONS, closed_port_url, records
 from live_hub import token_for
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot.conversations.closure import Closures
-from bot.handoff.store import HandoffRow, TurnRow
+from bot.handoff.store import HandoffRow, HandoffStore, TurnRow
 from bot.conversations.store import Conversation, Message, Store
 from bot.kb.answers import AnswerLog, KbAnswer
 from bot.surveys.store import SurveyResponse
@@ -37,7 +37,7 @@ class Seeder:
         self.store = Store(url)
         self.store.create_schema()
         AnswerLog(url).close()  # the kb_answers table
-        self.closures = Closures(self.store, client="larkspur", idle_minutes=30)
+        self.closures = Closures(self.store, client="larkspur", idle_minutes=30, handoffs=HandoffStore(self.store))
         self.session = self.store._session  # noqa: SLF001
 
     def conversation(self, name: str, channel: str = "web") -> str:

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from bot.channels.base import WebhookError
 from bot.channels.whatsapp import EMPTY_TWIML
 from bot.hub.errors import ApiError
-from bot.hub.router import InvalidInput
+from bot.conversations.accept import InvalidInput
 from bot.hub.services import Hub, get_hub
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
-from bot.hub.router import InvalidInput
+from bot.conversations.accept import Inbound, InvalidInput
 from bot.hub.services import Hub, get_hub
 from bot.conversations.store import UnknownConversation
 
@@ -52,7 +52,7 @@ async def read_json_body(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
 
 
 async def _require_conversation(hub: Hub, conversation_id: str) -> None:
-    if not await hub.router.conversation_exists(conversation_id):
+    if not await hub.turns.conversation_exists(conversation_id):
         raise ApiError(404, "unknown_conversation", UNKNOWN_CONVERSATION)
 
 
@@ -71,7 +71,7 @@ def _require_token(hub: Hub, conversation_id: str, request: Request) -> None:
 
 @router.post("/conversations", status_code=201)
 async def create_conversation(hub: Hub = Depends(get_hub)) -> JSONResponse:
-    conversation_id = await hub.router.create_conversation(channel="web")
+    conversation_id = await hub.turns.create_conversation(channel="web")
     return JSONResponse({"conversation_id": conversation_id, "token": hub.sessions.issue(conversation_id)},
                         status_code=201)
 
@@ -87,8 +87,8 @@ async def post_message(conversation_id: str, request: Request, hub: Hub = Depend
         raise ApiError(422, "missing_text", "The field 'text' is required.")
     limit = hub.settings.max_message_chars
     try:
-        accepted = await hub.router.accept(
-            conversation_id, data["text"], data.get("client_message_id"), button_payload=data.get("payload")
+        accepted = await hub.turns.accept(
+            Inbound(conversation_id, data["text"], data.get("client_message_id"), button_payload=data.get("payload"))
         )
     except InvalidInput as exc:
         raise ApiError(422, exc.code, exc.message) from None
@@ -97,17 +97,20 @@ async def post_message(conversation_id: str, request: Request, hub: Hub = Depend
     inbound = to_wire(accepted.inbound, text_limit=limit)
     if not accepted.duplicate:
         await hub.connections.push(conversation_id, inbound)  # other open tabs see the customer's message
-    replies = await hub.router.respond(accepted)
+    # Open tabs and channels get the answers (no typing indicator: this request is waiting for them);
+    # a retry's answers only go back in this response.
+    replies = await hub.turns.answer(accepted.inbound, push=_nowhere if accepted.duplicate else None, typing=False)
     outgoing = [to_wire(reply, text_limit=limit) for reply in replies]
-    if not accepted.duplicate:
-        for frame in outgoing:
-            await hub.connections.push(conversation_id, frame)
     return {
         "conversation_id": conversation_id,
         "duplicate": accepted.duplicate,
         "message": inbound,
         "messages": outgoing,
     }
+
+
+async def _nowhere(_conversation_id: str, _frame: dict[str, Any]) -> None:
+    return None
 
 
 @router.get("/conversations/{conversation_id}/messages")
@@ -120,7 +123,7 @@ async def get_messages(
 ) -> dict[str, Any]:
     _require_token(hub, conversation_id, request)
     try:
-        history = await hub.router.history(conversation_id, after=after, limit=limit)
+        history = await hub.turns.history(conversation_id, after=after, limit=limit)
     except UnknownConversation:
         raise ApiError(404, "unknown_conversation", UNKNOWN_CONVERSATION) from None
     text_limit = hub.settings.max_message_chars

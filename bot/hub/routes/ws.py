@@ -27,8 +27,8 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from bot.conversations.connections import SocketPeer
-from bot.conversations.messages import bot_frame, to_wire
-from bot.hub.router import Accepted, InvalidInput
+from bot.conversations.messages import to_wire
+from bot.conversations.accept import Accepted, Inbound, InvalidInput
 from bot.hub.services import Hub, get_hub
 from bot.conversations.store import UnknownConversation
 
@@ -143,7 +143,7 @@ class CustomerSocket(SocketPeer):
             await self.error("unknown_type", f"Unknown frame type {str(kind)[:40]!r}; expected hello, message, typing, read or ping.")
 
     async def _on_hello(self, frame: dict[str, Any]) -> None:
-        router, hub = self.hub.router, self.hub
+        turns, hub = self.hub.turns, self.hub
         token = frame.get("token")
         if token is not None and not isinstance(token, str):
             await self.error("invalid_token", "'token' must be a string (the token from an earlier welcome).")
@@ -156,16 +156,16 @@ class CustomerSocket(SocketPeer):
         language = language[:16] if isinstance(language, str) and language.strip() else None
         verified = hub.sessions.verify(token) if token else None
         requested = verified.conversation_id if verified else None
-        resumed = requested is not None and await router.conversation_exists(requested)
+        resumed = requested is not None and await turns.conversation_exists(requested)
         if resumed:
             conversation_id = requested
         else:
-            conversation_id = await router.create_conversation(channel="web", meta={"language": language or "en"})
+            conversation_id = await turns.create_conversation(channel="web", meta={"language": language or "en"})
         if self.conversation_id is not None:
             self.hub.connections.discard(self.conversation_id, self)
         self.conversation_id = conversation_id
         self.hub.connections.add(conversation_id, self)
-        history = await router.history(conversation_id, limit=HISTORY_LIMIT)
+        history = await turns.history(conversation_id, limit=HISTORY_LIMIT)
         limit = self.hub.settings.max_message_chars
         welcome: dict[str, Any] = {
             "type": "welcome",
@@ -214,8 +214,8 @@ class CustomerSocket(SocketPeer):
                              "message": "You're sending messages very quickly; this one will be sent in a moment."})
             return
         try:
-            accepted = await self.hub.router.accept(
-                self.conversation_id, frame["text"], str(client_id), button_payload=frame.get("payload")
+            accepted = await self.hub.turns.accept(
+                Inbound(self.conversation_id, frame["text"], str(client_id), button_payload=frame.get("payload"))
             )
         except InvalidInput as exc:
             await self.error(exc.code, exc.message, client_id=client_id)
@@ -254,23 +254,15 @@ class CustomerSocket(SocketPeer):
                                  "Your message is saved; please try again in a moment.")
 
     async def _answer(self, accepted: Accepted) -> None:
-        router, connections = self.hub.router, self.hub.connections
         if accepted.duplicate:
             # A retry: this connection missed the answers, the others already have them.
-            for reply in await router.respond(accepted):
-                await self.send(bot_frame(reply))
+            await self.hub.turns.answer(accepted.inbound, push=self._send_to_self)
             return
-        conversation_id = accepted.conversation_id
-        waits_for_bot = router.will_ask_bot(accepted.inbound) and await router.bot_speaks(conversation_id)
-        if waits_for_bot:  # the bot has read it and is writing
-            await self.hub.receipts.read_by_hub(conversation_id, by="bot", up_to=accepted.inbound.id)
-            await connections.push(conversation_id, {"type": "typing", "on": True})
-        try:
-            for reply in await router.respond(accepted):
-                await connections.push(conversation_id, bot_frame(reply))
-        finally:
-            if waits_for_bot:
-                await connections.push(conversation_id, {"type": "typing", "on": False})
+        await self.hub.turns.answer(accepted.inbound)  # receipts, typing and replies to every tab and channel
+
+    async def _send_to_self(self, _conversation_id: str, frame: dict[str, Any]) -> None:
+        if frame.get("type") != "typing":
+            await self.send(frame)
 
 
 FOREIGN_ORIGIN = 4403

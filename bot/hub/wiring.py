@@ -1,0 +1,147 @@
+"""The composition root: the one place that builds the hub's objects and orders a customer turn.
+
+`build(settings, channel_settings)` opens the database once, reads the client file, builds the stores,
+the services and the turn pipeline (steps in order, amenders, after-turn subscribers), and returns
+the `Hub` the routes use. Library code receives what it needs from here; nothing below reads the
+environment or opens its own engine. docs/architecture.md draws the turn.
+"""
+from __future__ import annotations
+
+import logging
+
+import anyio
+
+from bot.agents.directory import AgentDirectory
+from bot.channels import Channels, open_delivery
+from bot.channels.settings import ChannelSettings
+from bot.channels.store import ChannelStore
+from bot.client_profile import load_client_profile
+from bot.conversations.accept import Acceptor
+from bot.conversations.agent_connections import AgentConnections
+from bot.conversations.bot_step import BotStep, UnreadableStep
+from bot.conversations.closure import Closures, load_client_id, load_idle_minutes
+from bot.conversations.connections import Connections
+from bot.conversations.rasa_client import RasaClient
+from bot.conversations.receipts import Receipts
+from bot.conversations.store import Store, utcnow
+from bot.conversations.turns import Pipeline, TurnAnswerer, Turns
+from bot.frustration.config import load_escalation_config
+from bot.handoff import steps as handoff_steps
+from bot.handoff.config import load_handoff_config
+from bot.handoff.service import HandoffService
+from bot.handoff.store import HandoffStore
+from bot.hub.services import Hub
+from bot.hub.session_tokens import SessionTokens, stored_key
+from bot.kb.answers import AnswerLog
+from bot.kpis.metrics import Kpis
+from bot.outreach import steps as outreach_steps
+from bot.outreach.app import build_service as build_outreach
+from bot.qa.config import load_qa_config
+from bot.qa.scorecards import Scorecards
+from bot.settings import Settings
+from bot.surveys import steps as survey_steps
+from bot.surveys.config import load_survey_config
+from bot.surveys.service import SurveyService
+from bot.surveys.store import SurveyStore
+
+log = logging.getLogger(__name__)
+
+
+def turn_pipeline(*, surveys: SurveyService, outreach, handoffs: HandoffService, closures: Closures, store: Store,
+                  rasa: RasaClient, text_limit: int) -> Pipeline:
+    """The order of a customer turn: the first step that claims a message and answers it wins."""
+    return Pipeline(
+        steps=[
+            survey_steps.SurveyAnswer(surveys),  # the hub's own question, whoever is talking
+            outreach_steps.ConsentKeyword(outreach),  # STOP / START on every channel, whoever is talking
+            survey_steps.SurveyComment(surveys, store),  # the answer to the survey's "anything to add?"
+            handoff_steps.PersonOwnsChat(handoffs),  # a person answers: the bot stays silent
+            handoff_steps.HubButtons(handoffs),  # open a ticket / keep talking to the bot
+            UnreadableStep(text_limit),  # empty or too long: the hub says why
+            handoff_steps.Escalation(handoffs),  # frustration and policy: hand over now, or set the tone
+            BotStep(rasa),  # ask the bot
+        ],
+        amenders=[handoff_steps.BotHandover(handoffs)],  # the bot asked for a person
+        after_turn=[handoff_steps.TurnAnalysis(handoffs), survey_steps.GoodbyeSurvey(surveys, closures)],
+    )
+
+
+async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
+    """Everything the hub runs, built once in its lifespan (`Hub.close` releases it)."""
+    client_file = settings.client_file
+    store = Store(settings.hub_db_url)
+    await anyio.to_thread.run_sync(store.create_schema)
+    directory = AgentDirectory(settings.hub_db_url)
+    await anyio.to_thread.run_sync(directory.create_schema)
+    answers = await anyio.to_thread.run_sync(AnswerLog, settings.hub_db_url)
+    rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
+
+    channel_store = ChannelStore(store)
+    await anyio.to_thread.run_sync(channel_store.create_schema)
+    delivery = open_delivery(channel_settings, channel_store)
+    connections, agents = Connections(sink=delivery.sink), AgentConnections()
+    surveys = SurveyService(SurveyStore(store), load_survey_config(client_file))
+    handoff_store = HandoffStore(store)
+    scorecards = Scorecards(store, load_qa_config(client_file))
+    closures = Closures(store, client=load_client_id(client_file), idle_minutes=load_idle_minutes(client_file),
+                        handoffs=handoff_store, listeners=[scorecards.on_closed])
+    receipts = Receipts(store, connections)
+    handoffs = HandoffService(
+        store=store, handoffs=handoff_store, rasa=rasa, customers=connections, agents=agents,
+        directory=directory, answers=answers, escalation=load_escalation_config(client_file),
+        config=load_handoff_config(client_file), client=load_client_profile(client_file),
+        crm_url=settings.crm_url, kb_index=settings.kb_index,
+        text_limit=settings.max_message_chars, receipts=receipts, surveys=surveys,
+    )
+    receipts.tell_agents = handoffs.tell_agents
+    handoffs.closures = closures
+    handoffs.on_customer = channel_store.link_customer_of
+    await anyio.to_thread.run_sync(handoffs.warm_up)
+    outreach = await anyio.to_thread.run_sync(
+        lambda: build_outreach(settings, rasa=rasa, connections=connections, store=store, channels=delivery))
+
+    pipeline = turn_pipeline(surveys=surveys, outreach=outreach, handoffs=handoffs, closures=closures, store=store,
+                             rasa=rasa, text_limit=settings.max_message_chars)
+    answerer = TurnAnswerer(store, pipeline, push=connections.push, read_by_bot=receipts.read_by_hub,
+                            notify_queue=handoffs.notify_queue)
+    turns = Turns(store, Acceptor(store, on_accepted=[outreach_steps.reply_listener(outreach)]), answerer)
+    key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
+    hub = Hub(
+        settings=settings, store=store, rasa=rasa, turns=turns, connections=connections, agents=agents,
+        directory=directory, handoffs=handoffs, sessions=SessionTokens(key, ttl_s=settings.session_ttl_days * 86400),
+        receipts=receipts, closures=closures, scorecards=scorecards, outreach=outreach, answers=answers,
+        kpis=await anyio.to_thread.run_sync(Kpis, store),
+    )
+    hub.channels = Channels(settings=channel_settings, store=channel_store, turns=turns, connections=connections,
+                            delivery=delivery, platforms=delivery.platforms, http=delivery.http, spawn=hub.spawn,
+                            crm_url=settings.crm_url, text_limit=settings.max_message_chars,
+                            remember_customer=handoffs.remember_customer)
+    delivery.start()
+    hub.spawn(sweep_idle(closures), name="idle-sweeper")
+    if settings.outreach_loop:
+        outreach.start()
+    return hub
+
+
+async def sweep_idle(closures: Closures) -> None:
+    """Close idle conversations now and then (no survey: the customer has gone; docs/kpis.md)."""
+    period_s = max(5.0, min(60.0, closures.idle.total_seconds() / 2))
+    while True:
+        await anyio.sleep(period_s)
+        try:
+            await anyio.to_thread.run_sync(closures.sweep, utcnow())
+        except Exception:  # a database hiccup must not stop the sweeper for good
+            log.exception("idle sweep failed", extra={"event": "idle_sweep_failed"})
+
+
+async def close(hub: Hub) -> None:
+    """Stop in order: no new outreach, finish answers being produced, then close the channels and the database."""
+    for task in [t for t in hub.background if t.get_name() == "idle-sweeper"]:
+        task.cancel()
+    await hub.outreach.stop()  # no new sends; a job mid-send is finished or its claim expires
+    await hub.drain(timeout_s=hub.settings.rasa_timeout_s + 5)
+    await hub.channels.close()  # after the drain: answers produced meanwhile are in the outbox
+    await hub.rasa.aclose()
+    hub.answers.close()
+    hub.directory.close()
+    hub.store.close()
