@@ -56,9 +56,10 @@ def create_app(settings: Settings, *, widget_dir: Path | None = None,
     app.include_router(supervisor.router)
     app.include_router(channel_routes.router)
     app.include_router(outreach_routes.router)
-    static_router, widget_files, console_files, dashboard_files = static.build(widget_dir or WIDGET_DIR)
+    static_router, widget_files, console_files, dashboard_files, staff_files = static.build(widget_dir or WIDGET_DIR)
     app.include_router(static_router)
     app.mount("/widget", widget_files, name="widget")
     app.mount("/console", console_files, name="console")
     app.mount("/dashboard", dashboard_files, name="dashboard")
+    app.mount("/staff", staff_files, name="staff")  # ES modules shared by /console/ and /dashboard/
     return app

@@ -10,9 +10,9 @@ from fastapi.staticfiles import StaticFiles
 from bot.hub.errors import ApiError
 
 
-def build(widget_dir: Path) -> tuple[APIRouter, StaticFiles, StaticFiles, StaticFiles]:
-    """Routes for ``/`` and ``/demo/``, plus the ``/widget``, ``/console`` (agent console) and ``/dashboard``
-    (supervisor dashboard) static mounts."""
+def build(widget_dir: Path) -> tuple[APIRouter, StaticFiles, StaticFiles, StaticFiles, StaticFiles]:
+    """Routes for ``/`` and ``/demo/``, plus the ``/widget``, ``/console`` (agent console), ``/dashboard``
+    (supervisor dashboard) and ``/staff`` (the JavaScript modules both import) static mounts."""
     router = APIRouter(include_in_schema=False)
     demo_page = widget_dir / "demo" / "index.html"
 
@@ -41,4 +41,5 @@ def build(widget_dir: Path) -> tuple[APIRouter, StaticFiles, StaticFiles, Static
 
     return (router, StaticFiles(directory=widget_dir, check_dir=False),
             StaticFiles(directory=widget_dir / "console", html=True, check_dir=False),
-            StaticFiles(directory=widget_dir / "dashboard", html=True, check_dir=False))
+            StaticFiles(directory=widget_dir / "dashboard", html=True, check_dir=False),
+            StaticFiles(directory=widget_dir / "staff", check_dir=False))
