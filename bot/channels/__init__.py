@@ -27,9 +27,14 @@ class Channels(ChannelService):
 
 
 async def open_channels(settings: ChannelSettings, *, store: Any, router: Any, connections: Any,
-                        spawn: Callable[..., Any], crm_url: str | None, text_limit: int = 4000) -> Channels:
-    """Create the tables, hook delivery into ``connections`` and start the delivery loop."""
-    channel_store = ChannelStore(store)
+                        spawn: Callable[..., Any], crm_url: str | None, text_limit: int = 4000,
+                        channel_store: ChannelStore | None = None, escalation: Any = None) -> Channels:
+    """Create the tables, hook delivery into ``connections`` and start the delivery loop.
+
+    ``channel_store``: the hub's (it links verified customers to conversations: the escalation's
+    ``on_customer``); ``escalation`` (bot.handoff.escalation.Escalation; None: customers are not
+    looked up) keeps a verified customer's CRM card on the conversation."""
+    channel_store = channel_store or ChannelStore(store)
     await anyio.to_thread.run_sync(channel_store.create_schema)
     platforms = {"telegram": Telegram(settings.telegram), "whatsapp": WhatsApp(settings.whatsapp),
                  "slack": Slack(settings.slack)}
@@ -38,9 +43,7 @@ async def open_channels(settings: ChannelSettings, *, store: Any, router: Any, c
                                retry_base_s=settings.retry_base_s)
     channels = Channels(settings=settings, store=channel_store, router=router, connections=connections,
                         delivery=delivery, platforms=platforms, http=http, spawn=spawn, crm_url=crm_url,
-                        text_limit=text_limit)
+                        text_limit=text_limit, escalation=escalation)
     connections.sink = delivery.sink
-    if router.handoffs is not None:
-        router.handoffs.on_customer = channel_store.link_customer_of
     delivery.start()
     return channels

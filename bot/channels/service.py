@@ -59,10 +59,12 @@ class Bound:
 class ChannelService:
     def __init__(self, *, settings: ChannelSettings, store: ChannelStore, router: Router, connections: Connections,
                  delivery: ChannelDelivery, platforms: Mapping[str, Any], http: httpx.AsyncClient,
-                 spawn: Callable[..., Any], crm_url: str | None = None, text_limit: int = 4000) -> None:
+                 spawn: Callable[..., Any], crm_url: str | None = None, text_limit: int = 4000,
+                 escalation: Any = None) -> None:
         self.settings, self.store, self.router, self.connections = settings, store, router, connections
         self.delivery, self.platforms, self.http, self.spawn = delivery, platforms, http, spawn
         self.crm_url, self.text_limit = crm_url, text_limit
+        self.escalation = escalation  # bot.handoff.escalation.Escalation; None: no CRM card on the conversation
         self._locks: "weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock]" = weakref.WeakValueDictionary()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -255,9 +257,8 @@ class ChannelService:
 
     async def _remember(self, conversation_id: str, customer_id: str) -> None:
         """The customer's CRM card on the conversation, as the widget's verification does (agent context)."""
-        handoffs = self.router.handoffs
-        if handoffs is not None:
-            await self._db(handoffs.remember_customer, conversation_id, customer_id)
+        if self.escalation is not None:
+            await self._db(self.escalation.remember_customer, conversation_id, customer_id)
 
     # -- outgoing, started by the hub (outreach) ---------------------------------------------------------
     async def deliver_to(self, channel: str, address: str, drafts: Sequence[OutboundDraft]) -> tuple[str, list[StoredMessage]]:

@@ -13,11 +13,15 @@ from bot.agents.directory import AgentDirectory
 from bot.channels import open_channels
 
 from bot.channels.settings import ChannelSettings
+from bot.channels.store import ChannelStore
 from bot.client_profile import load_client_profile
 from bot.conversations.closure import Closures, load_client_id, load_idle_minutes
 from bot.frustration.config import load_escalation_config
+from bot.handoff.agent_actions import AgentActions
 from bot.handoff.config import load_handoff_config
-from bot.handoff.service import HandoffService
+from bot.handoff.context import HandoffContext
+from bot.handoff.escalation import Escalation
+from bot.handoff.queue_views import QueueViews
 from bot.handoff.store import HandoffStore
 from bot.hub import errors
 from bot.conversations.agent_connections import AgentConnections
@@ -34,7 +38,7 @@ from bot.kpis.metrics import Kpis
 from bot.outreach.app import open_outreach
 from bot.qa.config import load_qa_config
 from bot.qa.scorecards import Scorecards
-from bot.hub.services import Hub
+from bot.hub.services import HandoffUnits, Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.conversations.store import Store, utcnow
 from bot.settings import PROJECT_ROOT, Settings
@@ -45,6 +49,21 @@ from bot.surveys.store import SurveyStore
 log = logging.getLogger(__name__)
 
 WIDGET_DIR = PROJECT_ROOT / "widget"
+
+
+def open_crm_for_handoffs(url: str):
+    """The CRM the handoff looks customers up in, opened once (nothing connects before the first look-up).
+
+    None when the URL cannot be used: the hub still serves customers, agents see no CRM card."""
+    from bot.crm import CrmError
+    from bot.crm.sql import SqlCrm
+
+    try:
+        return SqlCrm(url)
+    except CrmError as exc:
+        log.error("the CRM cannot be opened; agents will see no customer cards",
+                  extra={"event": "crm_failed", "error": str(exc)[:200]})
+        return None
 
 
 async def sweep_idle(closures: Closures) -> None:
@@ -71,24 +90,36 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         await anyio.to_thread.run_sync(directory.create_schema)
         answers = await anyio.to_thread.run_sync(AnswerLog, settings.hub_db_url)
         rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
-        router = Router(settings, store, rasa)
         connections, agents = Connections(), AgentConnections()
-        receipts = Receipts(store, connections)
-        router.surveys = SurveyService(SurveyStore(store), load_survey_config(settings.client_file))
-        router.handoffs = HandoffService(
-            store=store, handoffs=HandoffStore(store), rasa=rasa, customers=connections, agents=agents,
-            directory=directory, answers=answers, escalation=load_escalation_config(settings.client_file),
-            config=load_handoff_config(settings.client_file), client=load_client_profile(settings.client_file),
-            crm_url=settings.crm_url, kb_index=settings.kb_index,
-            text_limit=settings.max_message_chars, receipts=receipts, surveys=router.surveys,
-        )
-        receipts.tell_agents = router.handoffs.tell_agents
+        surveys = SurveyService(SurveyStore(store), load_survey_config(settings.client_file))
         closures = Closures(store, client=load_client_id(settings.client_file),
                             idle_minutes=load_idle_minutes(settings.client_file))
-        router.closures = router.handoffs.closures = closures
+        crm = open_crm_for_handoffs(settings.crm_url)
+        channel_store = ChannelStore(store)  # a verified customer's conversations, continued on any channel
+        # The handoff (docs/handoff.md, "Code"): the queue first, since the other units tell it what changed.
+        handoff_store, handoff_config = HandoffStore(store), load_handoff_config(settings.client_file)
+        text_limit = settings.max_message_chars
+        queue = QueueViews(store=store, handoffs=handoff_store, customers=connections, agents=agents,
+                           directory=directory, answers=answers, config=handoff_config)
+        receipts = Receipts(store, connections, tell_agents=queue.tell_agents)
+        handoffs = HandoffUnits(
+            escalation=Escalation(store=store, handoffs=handoff_store, rasa=rasa, queue=queue, answers=answers,
+                                  policy=load_escalation_config(settings.client_file), config=handoff_config,
+                                  client=load_client_profile(settings.client_file), crm=crm,
+                                  on_customer=channel_store.link_customer_of, text_limit=text_limit),
+            agents=AgentActions(store=store, handoffs=handoff_store, rasa=rasa, customers=connections, agents=agents,
+                                directory=directory, queue=queue, receipts=receipts, surveys=surveys,
+                                closures=closures, text_limit=text_limit),
+            queue=queue,
+            context=HandoffContext(store=store, handoffs=handoff_store, rasa=rasa, answers=answers, crm=crm,
+                                   kb_index=settings.kb_index, text_limit=text_limit),
+            config=handoff_config,
+        )
+        router = Router(settings, store, rasa, escalation=handoffs.escalation, queue=queue, closures=closures)
+        router.surveys = surveys
         scorecards = Scorecards(store, load_qa_config(settings.client_file))
         closures.listeners.append(scorecards.on_closed)
-        await anyio.to_thread.run_sync(router.handoffs.warm_up)
+        await anyio.to_thread.run_sync(handoffs.escalation.warm_up)
         key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
         sessions = SessionTokens(key, ttl_s=settings.session_ttl_days * 86400)
         app.state.hub = Hub(
@@ -99,7 +130,7 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             connections=connections,
             agents=agents,
             directory=directory,
-            handoffs=router.handoffs,
+            handoffs=handoffs,
             sessions=sessions,
             receipts=receipts,
             closures=closures,
@@ -109,7 +140,8 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
         app.state.hub.spawn(sweep_idle(closures), name="idle-sweeper")
         app.state.hub.channels = await open_channels(
             channel_settings, store=store, router=router, connections=connections, spawn=app.state.hub.spawn,
-            crm_url=settings.crm_url, text_limit=settings.max_message_chars)
+            crm_url=settings.crm_url, text_limit=settings.max_message_chars, channel_store=channel_store,
+            escalation=handoffs.escalation)
         app.state.hub.outreach = await open_outreach(settings, app.state.hub)
         log.info("hub started", extra={"event": "hub_started", "rasa_url": settings.rasa_url,
                                        "database": store.engine.url.render_as_string(hide_password=True)})
@@ -122,6 +154,8 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
             await app.state.hub.drain(timeout_s=settings.rasa_timeout_s + 5)
             await app.state.hub.channels.close()  # after the drain: answers produced meanwhile are in the outbox
             await rasa.aclose()
+            if crm is not None:
+                crm.close()
             answers.close()
             directory.close()
             store.close()

@@ -39,7 +39,8 @@ from bot.settings import Settings
 from bot.surveys.service import is_answer as is_survey_answer
 
 if TYPE_CHECKING:
-    from bot.handoff.service import HandoffService
+    from bot.handoff.escalation import Escalation
+    from bot.handoff.queue_views import QueueViews
     from bot.outreach.service import OutreachService
     from bot.surveys.service import SurveyService
 
@@ -122,14 +123,16 @@ class Accepted:
 
 
 class Router:
-    def __init__(self, settings: Settings, store: Store, rasa: RasaClient) -> None:
+    def __init__(self, settings: Settings, store: Store, rasa: RasaClient, *, escalation: "Escalation | None" = None,
+                 queue: "QueueViews | None" = None, closures: Any = None) -> None:
         self.settings = settings
         self.store = store
         self.rasa = rasa
         self._locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
-        self.handoffs: "HandoffService | None" = None  # set by the app; None: the bot answers everything
+        self.escalation = escalation  # None: the bot answers everything
+        self.queue = queue  # told when a reply opened a handoff (notify_queue)
         self.surveys: "SurveyService | None" = None  # set by the app; None: no end-of-chat survey
-        self.closures: Any = None  # bot.conversations.closure.Closures, set by the app; None: not recorded
+        self.closures = closures  # bot.conversations.closure.Closures; None: not recorded
         self.outreach: "OutreachService | None" = None  # set by the app: STOP / START, replies to outreach
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -224,7 +227,7 @@ class Router:
                     drafts = [await self.surveys.comment(conversation_id, comment_for, inbound.text or "")]
                     return await self._store_replies(conversation_id, drafts, inbound.id, ANSWERED)
             handled_by = await self._db(self.store.handled_by, conversation_id)
-            handoffs = self.handoffs
+            handoffs = self.escalation
             if handoffs is not None and handled_by != "bot":
                 await handoffs.to_human(inbound)  # a person answers: the bot stays silent
                 return []
@@ -272,8 +275,8 @@ class Router:
                              *, notify: bool = False) -> list[StoredMessage]:
         stored = await self._db(self.store.add_outbound, conversation_id, drafts, reply_to=reply_to,
                                 inbound_status=status)
-        if notify and self.handoffs is not None:
-            await self.handoffs.notify_queue()
+        if notify and self.queue is not None:
+            await self.queue.notify_queue()
         return stored
 
     async def handle_customer_message(

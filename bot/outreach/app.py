@@ -44,7 +44,6 @@ async def open_outreach(settings: Settings, hub: Any) -> OutreachService:
     service = await anyio.to_thread.run_sync(
         lambda: build_service(settings, rasa=hub.rasa, connections=hub.connections, store=hub.store))
     service.channels = hub.channels
-    service.handoffs = hub.handoffs
     hub.router.outreach = service
     if settings.outreach_loop:
         service.start()

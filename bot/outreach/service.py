@@ -113,7 +113,6 @@ class OutreachService:
         self.crm_url, self.client_zone, self.plans, self.clock = crm_url, client_zone, plans or {}, clock
         self.text_limit = text_limit
         self.channels: Any = None  # bot.channels.Channels (set by the app): messaging-channel delivery
-        self.handoffs: Any = None  # HandoffService: whether a person is talking to the customer
         self._tick_lock = asyncio.Lock()
 
     async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
