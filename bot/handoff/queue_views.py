@@ -20,13 +20,6 @@ from bot.handoff.queue import AgentLoad, expected_wait_s, ordered, position, pri
 from bot.handoff.store import ACTIVE, QUEUED, Handoff, HandoffStore
 
 
-def may_view(agent: Any, handoff: Handoff) -> bool:
-    """Supervisors see everything; an agent sees their own conversations and the queue of their skills."""
-    if agent.role == "supervisor" or handoff.agent_id == agent.id:
-        return True
-    return handoff.status == QUEUED and handoff.skill in agent.skills
-
-
 class QueueViews:
     def __init__(self, *, store: Store, handoffs: HandoffStore, customers: Connections, agents: AgentConnections,
                  directory: Any, answers: Any, config: HandoffConfig,
@@ -58,7 +51,10 @@ class QueueViews:
 
     # -- what agents see -----------------------------------------------------------------------------
     def may_view(self, agent: Any, handoff: Handoff) -> bool:
-        return may_view(agent, handoff)
+        """Supervisors see everything; an agent sees their own conversations and the queue of their skills."""
+        if agent.role == "supervisor" or handoff.agent_id == agent.id:
+            return True
+        return handoff.status == QUEUED and handoff.skill in agent.skills
 
     def _describe(self, handoff: Handoff, queued: list[Handoff]) -> dict[str, Any]:
         now = self.clock()
@@ -86,7 +82,7 @@ class QueueViews:
         now = self.clock()
         queued = self.handoffs.with_status(QUEUED)
         active = self.handoffs.with_status(ACTIVE)
-        visible = [h for h in ordered(queued, now, self.config) if may_view(agent, h)]
+        visible = [h for h in ordered(queued, now, self.config) if self.may_view(agent, h)]
         view: dict[str, Any] = {
             "queued": [self._describe(h, queued) for h in visible],
             "mine": [self._describe(h, queued) for h in active if h.agent_id == agent.id],
@@ -110,7 +106,7 @@ class QueueViews:
 
     # -- telling agents and customers ------------------------------------------------------------------
     async def push_to_agents(self, handoff: Handoff, frame: dict[str, Any]) -> None:
-        await self.agents.push(frame, to=lambda agent: may_view(agent, handoff))
+        await self.agents.push(frame, to=lambda agent: self.may_view(agent, handoff))
 
     async def tell_agents(self, conversation_id: str, frame: dict[str, Any]) -> None:
         """Push a frame about a conversation to the agents who may see its open handoff (if any)."""
