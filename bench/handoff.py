@@ -75,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     from bot.frustration.config import load_escalation_config
     from bot.handoff.config import HandoffConfig
-    from bot.handoff.service import HandoffService
+    from bot.handoff.agent_actions import AgentActions
+    from bot.handoff.common import in_thread
+    from bot.handoff.context import HandoffContext
+    from bot.handoff.escalation import Escalation
+    from bot.handoff.queue_views import QueueViews
     from bot.handoff.store import QUEUED, HandoffStore
     from bot.conversations.agent_connections import AgentConnections
     from bot.conversations.connections import Connections
@@ -89,16 +93,21 @@ def main(argv: list[str] | None = None) -> int:
     answers = AnswerLog(url)
     handoffs = HandoffStore(store)
     agents = [_Agent(1), _Agent(2, "supervisor")]
-    service = HandoffService(store=store, handoffs=handoffs, rasa=None, customers=Connections(),
-                             agents=AgentConnections(), directory=_Directory(agents), answers=answers,
-                             escalation=load_escalation_config(PROJECT_ROOT / "client.yml"), config=HandoffConfig())
-    service.warm_up()
+    customers, online, directory, config = Connections(), AgentConnections(), _Directory(agents), HandoffConfig()
+    queue = QueueViews(store=store, handoffs=handoffs, customers=customers, agents=online, directory=directory,
+                       answers=answers, config=config)
+    escalation = Escalation(store=store, handoffs=handoffs, rasa=None, queue=queue, answers=answers,
+                            policy=load_escalation_config(PROJECT_ROOT / "client.yml"), config=config)
+    actions = AgentActions(store=store, handoffs=handoffs, rasa=None, customers=customers, agents=online,
+                           directory=directory, queue=queue)
+    context = HandoffContext(store=store, handoffs=handoffs, rasa=None, answers=answers)
+    escalation.warm_up()
 
     def conversation(turns: int) -> str:
         conversation_id = store.create_conversation("web")
         for i in range(turns):
             inbound = store.add_inbound(conversation_id, CUSTOMER_LINES[i % len(CUSTOMER_LINES)] + f" ({i})").message
-            service._assess(inbound)
+            escalation._assess(inbound)
             store.add_outbound(conversation_id, [OutboundDraft(text="Let me check that for you.", payload={})],
                                reply_to=inbound.id, inbound_status="answered")
         return conversation_id
@@ -111,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         for text in texts:
             inbound = store.add_inbound(conversation_id, text).message
             start = time.perf_counter()
-            service._assess(inbound)
+            escalation._assess(inbound)
             samples.append((time.perf_counter() - start) * 1000)
             store.set_status(inbound.id, "rejected")  # keep the conversation at this length for the next sample
         rows.append(_row("assess a customer message (score + policy)", f"{length} turns", samples))
@@ -122,18 +131,18 @@ def main(argv: list[str] | None = None) -> int:
             handoffs.create(conversation(4), status=QUEUED, skill="general", reasons=[{"name": "asked_for_person"}],
                             frustration=0.7, level="annoyed", customer=None)
         rows.append(_row("agent queue view", f"{waiting} waiting",
-                         _timed(lambda: service._queue_view(agents[0]), max(5, args.repeat // (1 + waiting // 20)))))
+                         _timed(lambda: queue._queue_view(agents[0]), max(5, args.repeat // (1 + waiting // 20)))))
 
     target = handoffs.with_status(QUEUED)[0]
-    rows.append(_row("context package (no CRM)", "5 turns", _timed(lambda: service._context(target, {}), args.repeat)))
+    rows.append(_row("context package (no CRM)", "5 turns", _timed(lambda: context._context(target, {}), args.repeat)))
     queued = handoffs.with_status(QUEUED)[: args.repeat]
 
     async def accept_all() -> list[float]:
         out = []
         for handoff in queued:
             start = time.perf_counter()
-            await service._db(service._transition, handoff, kind="accepted", by=agents[0], detail=None,
-                              handled_by="agent", values=dict(status="active", agent_id=1, agent_name="Agent 1"))
+            await in_thread(actions._transition, handoff, kind="accepted", by=agents[0], detail=None,
+                            handled_by="agent", values=dict(status="active", agent_id=1, agent_name="Agent 1"))
             out.append((time.perf_counter() - start) * 1000)
         return out
     rows.append(_row("accept (conditional update + event)", "1", asyncio.run(accept_all())))

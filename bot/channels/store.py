@@ -191,7 +191,7 @@ class ChannelStore:
             pass
 
     def link_customer_of(self, conversation_id: str, customer_id: str) -> None:
-        """``link_customer`` with the handoff service's argument order (its ``on_customer`` hook)."""
+        """``link_customer`` with the escalation's argument order (its ``on_customer`` hook)."""
         self.link_customer(customer_id, conversation_id)
 
     def recent_conversation(self, customer_id: str, since: datetime) -> tuple[str, datetime] | None:

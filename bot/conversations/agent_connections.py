@@ -33,9 +33,6 @@ class AgentConnections:
     def online_ids(self) -> set[int]:
         return set(self._by_agent)
 
-    def online_agents(self) -> list[Any]:
-        return list(self._agents.values())
-
     async def push(self, frame: dict[str, Any], *, to: Callable[[Any], bool] = lambda agent: True) -> int:
         """Send ``frame`` to every open console whose agent passes ``to``; returns how many got it."""
         peers = [peer for agent_id, agent in list(self._agents.items()) if to(agent)

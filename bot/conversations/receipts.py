@@ -31,11 +31,12 @@ def receipt_frame(mark: dict[str, Any]) -> dict[str, Any]:
 
 
 class Receipts:
-    def __init__(self, store: Store, customers: Connections) -> None:
+    def __init__(self, store: Store, customers: Connections,
+                 tell_agents: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None) -> None:
         self.store = store
         self.customers = customers
-        # Set by the hub: pushes a frame to the agents of a conversation (None: nobody to tell).
-        self.tell_agents: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
+        # Pushes a frame to the agents of a conversation (the hub's QueueViews.tell_agents; None: nobody to tell).
+        self.tell_agents = tell_agents
 
     async def _db(self, fn, *args, **kwargs):
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))

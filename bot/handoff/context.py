@@ -1,22 +1,29 @@
 """The context package an agent reads before accepting a conversation, and its three-line summary.
 
-Pure functions over what the hub already stored (messages, turn analysis, knowledge-base answers)
-plus the bot's slots and the CRM profile, fetched by the caller. The summary answers what an
-agent asks first: what does the customer want, what has been tried, what is still open.
+The functions are pure, over what the hub already stored (messages, turn analysis, knowledge-base
+answers) plus the bot's slots and the CRM profile. The summary answers what an agent asks first:
+what does the customer want, what has been tried, what is still open. `HandoffContext` fetches
+those (Rasa's tracker, the CRM) and the knowledge-base suggestions for the agent console.
 """
 from __future__ import annotations
 
+import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
 
+from bot.handoff.common import HISTORY, in_thread
 from bot.handoff.skills import topic_intents
-from bot.handoff.store import Turn
+from bot.handoff.store import Handoff, HandoffStore, Turn
 from bot.conversations.messages import to_wire
-from bot.conversations.store import AGENT, CUSTOMER, StoredMessage
+from bot.conversations.rasa_client import RasaClient, RasaFailure
+from bot.conversations.store import AGENT, CUSTOMER, Store, StoredMessage
 from bot.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
 
 LABELS_FILE = PROJECT_ROOT / "data" / "intent_labels.yml"
 QUOTE_CHARS = 160
@@ -138,3 +145,94 @@ def build_context(*, messages: Sequence[StoredMessage], turns: Sequence[Turn], r
         "customer": customer,
     }
 
+
+
+class HandoffContext:
+    """The warm-handoff package of a handoff (``context``) and knowledge-base suggestions for its agent.
+
+    ``crm`` is an open CRM (bot.crm.Crm; shared, thread-safe; None: no customer profile);
+    ``kb_index`` is where the knowledge-base index lives (loaded on the first suggestion)."""
+
+    def __init__(self, *, store: Store, handoffs: HandoffStore, rasa: RasaClient, answers: Any, crm: Any = None,
+                 kb_index: Any = None, text_limit: int = 4000) -> None:
+        self.store, self.handoffs, self.rasa = store, handoffs, rasa
+        self.answers = answers  # bot.kb.answers.AnswerLog; None: no knowledge-base answers in the package
+        self.crm, self.kb_index, self.text_limit = crm, kb_index, text_limit
+        self._kb = None
+        self._kb_lock = threading.Lock()
+
+    @property
+    def kb(self):
+        """The knowledge base, loaded once, lazily."""
+        with self._kb_lock:
+            if self._kb is None:
+                from bot.kb.search import KnowledgeBase
+
+                self._kb = KnowledgeBase(self.kb_index)
+            return self._kb
+
+    async def context(self, handoff: Handoff) -> dict[str, Any]:
+        """The API's ``Context`` shape (docs/handoff.md), with the handoff's events."""
+        try:
+            slots = (await self.rasa.tracker(handoff.conversation_id)).get("slots") or {}
+        except RasaFailure:
+            slots = None
+        return await in_thread(self._context, handoff, slots)
+
+    def _context(self, handoff: Handoff, slots: dict[str, Any] | None) -> dict[str, Any]:
+        history = self.store.history(handoff.conversation_id, limit=HISTORY)
+        turns = self.handoffs.turns(handoff.conversation_id)
+        kb = self.answers.for_conversation(handoff.conversation_id) if self.answers is not None else []
+        context = build_context(messages=history, turns=turns, reasons=handoff.reasons, kb=kb, slots=slots,
+                                customer=self.customer_profile(handoff), text_limit=self.text_limit,
+                                handoff_id=handoff.id)
+        context["events"] = self.handoffs.events(handoff.id)
+        return context
+
+    def customer_profile(self, handoff: Handoff) -> dict[str, Any] | None:
+        """``{"profile", "orders", "open_tickets"}`` from the CRM; None for an unknown customer.
+
+        Blocking (CRM and database): call it in a worker thread."""
+        customer_id = (handoff.customer or {}).get("customer_id") or \
+            (self.handoffs.meta(handoff.conversation_id).get("customer") or {}).get("customer_id")
+        if not customer_id or self.crm is None:
+            return None
+        from bot.crm.records import to_dict
+
+        try:
+            customer = self.crm.find_customer(customer_id=customer_id)
+            if customer is None:
+                return None
+            orders = self.crm.orders_for_customer(customer_id, limit=5)
+            tickets = self.crm.open_tickets(customer_id)
+        except Exception as exc:  # noqa: BLE001 - the CRM being down must not hide the rest of the context
+            log.warning("CRM lookup failed", extra={"event": "crm_failed", "error": str(exc)[:200]})
+            return {"error": "The CRM is not reachable right now."}
+        profile = to_dict(customer)
+        profile.pop("payment_method", None)  # agents don't need it; card details stay out of the console
+        return {"profile": profile,
+                "orders": [{"order_id": o.order_id, "status": o.status, "placed_at": o.placed_at.isoformat(),
+                            "total": f"{o.total:.2f}", "products": list(o.products)} for o in orders],
+                "open_tickets": [to_dict(t) for t in tickets]}
+
+    async def suggestions(self, handoff: Handoff, query: str | None, k: int = 3) -> dict[str, Any]:
+        """Knowledge-base articles for ``query`` (default: the customer's latest message)."""
+        if not query:
+            history = await in_thread(self.store.history, handoff.conversation_id, limit=50)
+            query = next((m.text for m in reversed(history) if m.sender == CUSTOMER and (m.text or "").strip()), "")
+        query = (query or "").strip()[:2000]
+        if not query:
+            return {"query": "", "suggestions": []}
+
+        def run() -> list[dict[str, Any]]:
+            from bot.kb.answering import extract
+
+            kb = self.kb
+            return [{"article": hit.article_id, "title": hit.title, "url": hit.url, "score": round(hit.score, 3),
+                     "text": extract(hit, query, kb.encode_texts)} for hit in kb.search(query, k=k)]
+        try:
+            found = await in_thread(run)
+        except Exception as exc:  # noqa: BLE001 - no index yet, or a broken one: the console shows none
+            log.warning("knowledge-base suggestions failed", extra={"event": "kb_suggestions_failed", "error": str(exc)[:200]})
+            return {"query": query, "suggestions": [], "error": "The knowledge base is not available."}
+        return {"query": query, "suggestions": found}

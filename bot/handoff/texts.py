@@ -28,12 +28,6 @@ def queued(position: int, wait_s: float | None) -> str:
             "talked about, so you won't have to repeat yourself.")
 
 
-def queue_status(position: int, wait_s: float | None) -> str:
-    wait = wait_phrase(wait_s)
-    return f"You're still in the queue: number {position}" + (f", {wait}." if wait else ".") + \
-        " Anything you add here will be passed on."
-
-
 def agent_joined(name: str) -> str:
     return f"{name} joined the chat."
 

@@ -9,7 +9,11 @@ from typing import Any, Coroutine
 from starlette.requests import HTTPConnection
 
 from bot.agents.directory import AgentDirectory
-from bot.handoff.service import HandoffService
+from bot.handoff.agent_actions import AgentActions
+from bot.handoff.config import HandoffConfig
+from bot.handoff.context import HandoffContext
+from bot.handoff.escalation import Escalation
+from bot.handoff.queue_views import QueueViews
 from bot.conversations.agent_connections import AgentConnections
 from bot.conversations.connections import Connections
 from bot.conversations.rasa_client import RasaClient
@@ -22,6 +26,17 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class HandoffUnits:
+    """The handoff's units as the routes reach them (``hub.handoffs``; docs/handoff.md, "Code")."""
+
+    escalation: Escalation  # bot turns: scoring, escalating, the customer's choice, messages to a person
+    agents: AgentActions  # what an agent does: accept, send, transfer, hand back, close, typing, read
+    queue: QueueViews  # the queue agents see, and who is told when it changes
+    context: HandoffContext  # the warm-handoff package and knowledge-base suggestions
+    config: HandoffConfig  # client.yml `handoff:` (the console's canned replies)
+
+
 @dataclass
 class Hub:
     settings: Settings
@@ -31,7 +46,7 @@ class Hub:
     connections: Connections
     agents: AgentConnections
     directory: AgentDirectory
-    handoffs: HandoffService
+    handoffs: HandoffUnits
     sessions: SessionTokens
     receipts: Receipts
     closures: Any  # bot.conversations.closure.Closures: closed episodes (KPIs, QA)
@@ -39,6 +54,7 @@ class Hub:
     kpis: Any  # bot.kpis.metrics.Kpis
     outreach: Any  # bot.outreach.service.OutreachService
     answers: Any  # bot.kb.answers.AnswerLog
+    crm: Any = None  # bot.crm.sql.SqlCrm, opened once; None: the CRM could not be opened
     channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (they need `spawn`)
     background: set[asyncio.Task] = field(default_factory=set)
 

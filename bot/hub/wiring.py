@@ -28,9 +28,12 @@ from bot.conversations.turns import Pipeline, TurnAnswerer, Turns
 from bot.frustration.config import load_escalation_config
 from bot.handoff import steps as handoff_steps
 from bot.handoff.config import load_handoff_config
-from bot.handoff.service import HandoffService
+from bot.handoff.agent_actions import AgentActions
+from bot.handoff.context import HandoffContext
+from bot.handoff.escalation import Escalation
+from bot.handoff.queue_views import QueueViews
 from bot.handoff.store import HandoffStore
-from bot.hub.services import Hub
+from bot.hub.services import HandoffUnits, Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.kb.answers import AnswerLog
 from bot.kpis.metrics import Kpis
@@ -47,7 +50,7 @@ from bot.surveys.store import SurveyStore
 log = logging.getLogger(__name__)
 
 
-def turn_pipeline(*, surveys: SurveyService, outreach, handoffs: HandoffService, closures: Closures, store: Store,
+def turn_pipeline(*, surveys: SurveyService, outreach, handoffs: Escalation, closures: Closures, store: Store,
                   rasa: RasaClient, text_limit: int) -> Pipeline:
     """The order of a customer turn: the first step that claims a message and answers it wins."""
     return Pipeline(
@@ -85,42 +88,65 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     scorecards = Scorecards(store, load_qa_config(client_file))
     closures = Closures(store, client=load_client_id(client_file), idle_minutes=load_idle_minutes(client_file),
                         handoffs=handoff_store, listeners=[scorecards.on_closed])
-    receipts = Receipts(store, connections)
-    handoffs = HandoffService(
-        store=store, handoffs=handoff_store, rasa=rasa, customers=connections, agents=agents,
-        directory=directory, answers=answers, escalation=load_escalation_config(client_file),
-        config=load_handoff_config(client_file), client=load_client_profile(client_file),
-        crm_url=settings.crm_url, kb_index=settings.kb_index,
-        text_limit=settings.max_message_chars, receipts=receipts, surveys=surveys,
+    crm = open_crm_once(settings.crm_url)
+    # The handoff (docs/handoff.md, "Code"): the queue first, since the other units tell it what changed.
+    handoff_config, text_limit = load_handoff_config(client_file), settings.max_message_chars
+    queue = QueueViews(store=store, handoffs=handoff_store, customers=connections, agents=agents,
+                       directory=directory, answers=answers, config=handoff_config)
+    receipts = Receipts(store, connections, tell_agents=queue.tell_agents)
+    handoffs = HandoffUnits(
+        escalation=Escalation(store=store, handoffs=handoff_store, rasa=rasa, queue=queue, answers=answers,
+                              policy=load_escalation_config(client_file), config=handoff_config,
+                              client=load_client_profile(client_file), crm=crm,
+                              on_customer=channel_store.link_customer_of, text_limit=text_limit),
+        agents=AgentActions(store=store, handoffs=handoff_store, rasa=rasa, customers=connections, agents=agents,
+                            directory=directory, queue=queue, receipts=receipts, surveys=surveys,
+                            closures=closures, text_limit=text_limit),
+        queue=queue,
+        context=HandoffContext(store=store, handoffs=handoff_store, rasa=rasa, answers=answers, crm=crm,
+                               kb_index=settings.kb_index, text_limit=text_limit),
+        config=handoff_config,
     )
-    receipts.tell_agents = handoffs.tell_agents
-    handoffs.closures = closures
-    handoffs.on_customer = channel_store.link_customer_of
-    await anyio.to_thread.run_sync(handoffs.warm_up)
+    await anyio.to_thread.run_sync(handoffs.escalation.warm_up)
     outreach = await anyio.to_thread.run_sync(
         lambda: build_outreach(settings, rasa=rasa, connections=connections, store=store, channels=delivery))
 
-    pipeline = turn_pipeline(surveys=surveys, outreach=outreach, handoffs=handoffs, closures=closures, store=store,
-                             rasa=rasa, text_limit=settings.max_message_chars)
+    pipeline = turn_pipeline(surveys=surveys, outreach=outreach, handoffs=handoffs.escalation, closures=closures,
+                             store=store, rasa=rasa, text_limit=text_limit)
     answerer = TurnAnswerer(store, pipeline, push=connections.push, read_by_bot=receipts.read_by_hub,
-                            notify_queue=handoffs.notify_queue)
+                            notify_queue=queue.notify_queue)
     turns = Turns(store, Acceptor(store, on_accepted=[outreach_steps.reply_listener(outreach)]), answerer)
     key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
     hub = Hub(
         settings=settings, store=store, rasa=rasa, turns=turns, connections=connections, agents=agents,
         directory=directory, handoffs=handoffs, sessions=SessionTokens(key, ttl_s=settings.session_ttl_days * 86400),
         receipts=receipts, closures=closures, scorecards=scorecards, outreach=outreach, answers=answers,
-        kpis=await anyio.to_thread.run_sync(Kpis, store),
+        kpis=await anyio.to_thread.run_sync(Kpis, store), crm=crm,
     )
     hub.channels = Channels(settings=channel_settings, store=channel_store, turns=turns, connections=connections,
                             delivery=delivery, platforms=delivery.platforms, http=delivery.http, spawn=hub.spawn,
                             crm_url=settings.crm_url, text_limit=settings.max_message_chars,
-                            remember_customer=handoffs.remember_customer)
+                            remember_customer=handoffs.escalation.remember_customer)
     delivery.start()
     hub.spawn(sweep_idle(closures), name="idle-sweeper")
     if settings.outreach_loop:
         outreach.start()
     return hub
+
+
+def open_crm_once(url: str):
+    """The CRM the hub looks customers up in, opened once (nothing connects before the first look-up).
+
+    None when the URL cannot be used: the hub still serves customers, agents see no CRM card."""
+    from bot.crm import CrmError
+    from bot.crm.sql import SqlCrm
+
+    try:
+        return SqlCrm(url)
+    except CrmError as exc:
+        log.error("the CRM cannot be opened; agents will see no customer cards",
+                  extra={"event": "crm_failed", "error": str(exc)[:200]})
+        return None
 
 
 async def sweep_idle(closures: Closures) -> None:
@@ -144,4 +170,6 @@ async def close(hub: Hub) -> None:
     await hub.rasa.aclose()
     hub.answers.close()
     hub.directory.close()
+    if hub.crm is not None:
+        hub.crm.close()
     hub.store.close()

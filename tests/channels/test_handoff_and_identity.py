@@ -136,7 +136,7 @@ def verified_web_conversation(client, rasa) -> str:
     response = client.post(f"/api/conversations/{conversation}/messages",
                            json={"text": "where is my order A1042", "client_message_id": "w1"})
     assert response.status_code == 200
-    meta = client.app.state.hub.handoffs.handoffs.meta(conversation)
+    meta = client.app.state.hub.handoffs.escalation.handoffs.meta(conversation)
     assert meta["customer"]["customer_id"] == "C1001"
     return conversation
 

@@ -102,7 +102,7 @@ def test_a_customer_known_to_the_crm_gets_their_card_on_the_conversation(client,
     platform.wait_sent(MESSAGES_PATH, 1)
     binding = client.app.state.hub.channels.store.binding("whatsapp", MARIA_PHONE)
     assert binding.customer_id == "C1001"
-    meta = client.app.state.hub.handoffs.handoffs.meta(binding.conversation_id)
+    meta = client.app.state.hub.handoffs.escalation.handoffs.meta(binding.conversation_id)
     assert meta["customer"]["customer_id"] == "C1001" and meta["customer"]["name"] == "Maria Lopez"
 
 

@@ -48,7 +48,7 @@ def verified_web_conversation(client: TestClient, customer_id: str, name: str = 
     lookup the channels keep."""
     hub = client.app.state.hub
     conversation_id = hub.store.create_conversation("web")
-    hub.handoffs.handoffs.set_meta(conversation_id, customer={"customer_id": customer_id, "name": name,
+    hub.handoffs.escalation.handoffs.set_meta(conversation_id, customer={"customer_id": customer_id, "name": name,
                                                               "tier": "standard", "at_risk": False})
     hub.channels.store.link_customer(customer_id, conversation_id)
     return conversation_id

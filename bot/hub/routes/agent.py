@@ -1,7 +1,7 @@
 """The agent console's REST API (docs/handoff.md): login, the queue, context, and the handoff actions.
 
-Thin: every route checks the session, then calls `HandoffService`. The session is an HttpOnly,
-SameSite=Strict cookie holding a random token; the database stores only its hash.
+Thin: every route checks the session, then calls a handoff unit (`hub.handoffs`, bot/hub/services.py).
+The session is an HttpOnly, SameSite=Strict cookie holding a random token; the database stores only its hash.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from bot.agents.directory import Agent, TooManyAttempts
-from bot.handoff.service import HandoffError
+from bot.handoff.common import HandoffError
 from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
 from bot.hub.routes.conversations import read_json_body
@@ -88,26 +88,26 @@ async def me(agent: Agent = Depends(current_agent)) -> dict[str, Any]:
 
 @router.get("/queue")
 async def queue(agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
-    return await hub.handoffs.queue_view(agent)
+    return await hub.handoffs.queue.queue_view(agent)
 
 
 @router.get("/handoffs/{handoff_id}")
 async def handoff_detail(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
-    handoff = await _act(hub.handoffs.get_for(agent, handoff_id))
-    return {"handoff": await hub.handoffs.describe(handoff), "context": await hub.handoffs.context(handoff)}
+    handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
+    return {"handoff": await hub.handoffs.queue.describe(handoff), "context": await hub.handoffs.context.context(handoff)}
 
 
 @router.post("/handoffs/{handoff_id}/accept")
 async def accept(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
-    handoff = await _act(hub.handoffs.accept(agent, handoff_id))
-    return {"handoff": await hub.handoffs.describe(handoff)}
+    handoff = await _act(hub.handoffs.agents.accept(agent, handoff_id))
+    return {"handoff": await hub.handoffs.queue.describe(handoff)}
 
 
 @router.post("/handoffs/{handoff_id}/messages")
 async def send_message(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
                        hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
-    message = await _act(hub.handoffs.send(agent, handoff_id, data.get("text"), data.get("client_message_id")))
+    message = await _act(hub.handoffs.agents.send(agent, handoff_id, data.get("text"), data.get("client_message_id")))
     return {"message": to_wire(message, text_limit=hub.settings.max_message_chars)}
 
 
@@ -115,33 +115,33 @@ async def send_message(handoff_id: int, request: Request, agent: Agent = Depends
 async def transfer(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
                    hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
-    handoff = await _act(hub.handoffs.transfer(agent, handoff_id, skill=data.get("skill"),
+    handoff = await _act(hub.handoffs.agents.transfer(agent, handoff_id, skill=data.get("skill"),
                                                agent_id=data.get("agent_id"), note=data.get("note")))
-    return {"handoff": await hub.handoffs.describe(handoff)}
+    return {"handoff": await hub.handoffs.queue.describe(handoff)}
 
 
 @router.post("/handoffs/{handoff_id}/handback")
 async def hand_back(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
                     hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request) if request.headers.get("content-length", "0") != "0" else {}
-    handoff, said = await _act(hub.handoffs.hand_back(agent, handoff_id, data.get("note")))
+    handoff, said = await _act(hub.handoffs.agents.hand_back(agent, handoff_id, data.get("note")))
     limit = hub.settings.max_message_chars
-    return {"handoff": await hub.handoffs.describe(handoff), "messages": [to_wire(m, text_limit=limit) for m in said]}
+    return {"handoff": await hub.handoffs.queue.describe(handoff), "messages": [to_wire(m, text_limit=limit) for m in said]}
 
 
 @router.post("/handoffs/{handoff_id}/close")
 async def close(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
                 hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
-    handoff = await _act(hub.handoffs.close(agent, handoff_id, data.get("disposition"), data.get("note")))
-    return {"handoff": await hub.handoffs.describe(handoff)}
+    handoff = await _act(hub.handoffs.agents.close(agent, handoff_id, data.get("disposition"), data.get("note")))
+    return {"handoff": await hub.handoffs.queue.describe(handoff)}
 
 
 @router.get("/handoffs/{handoff_id}/suggestions")
 async def suggestions(handoff_id: int, q: str | None = Query(None, max_length=2000), agent: Agent = Depends(current_agent),
                       hub: Hub = Depends(get_hub)) -> dict[str, Any]:
-    handoff = await _act(hub.handoffs.get_for(agent, handoff_id))
-    return await hub.handoffs.suggestions(handoff, q)
+    handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
+    return await hub.handoffs.context.suggestions(handoff, q)
 
 
 @router.get("/canned")

@@ -44,7 +44,7 @@ async def agent_socket(websocket: WebSocket) -> None:
     log.info("agent console connected", extra={"event": "agent_online", "agent_id": agent.id})
     await socket.send({"type": "hello", "agent": agent.to_dict()})
     if came_online:
-        await hub.handoffs.notify_queue()  # waits get shorter when an agent comes online
+        await hub.handoffs.queue.notify_queue()  # waits get shorter when an agent comes online
     try:
         while True:
             try:
@@ -63,9 +63,9 @@ async def agent_socket(websocket: WebSocket) -> None:
             if kind == "ping":
                 await socket.send({"type": "pong"})
             elif kind == "typing":
-                await hub.handoffs.agent_typing(agent, frame.get("handoff_id"), bool(frame.get("on")))
+                await hub.handoffs.agents.agent_typing(agent, frame.get("handoff_id"), bool(frame.get("on")))
             elif kind == "read":
-                await hub.handoffs.agent_read(agent, frame.get("handoff_id"), frame.get("up_to"))
+                await hub.handoffs.agents.agent_read(agent, frame.get("handoff_id"), frame.get("up_to"))
             else:
                 await socket.send({"type": "error", "code": "unknown_type",
                                    "message": "Expected a frame of type typing, read or ping."})
@@ -73,4 +73,4 @@ async def agent_socket(websocket: WebSocket) -> None:
         hub.agents.discard(agent.id, socket)
         log.info("agent console disconnected", extra={"event": "agent_offline", "agent_id": agent.id})
         if agent.id not in hub.agents.online_ids():
-            await asyncio.shield(hub.handoffs.notify_queue())
+            await asyncio.shield(hub.handoffs.queue.notify_queue())

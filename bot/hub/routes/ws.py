@@ -136,7 +136,7 @@ class CustomerSocket(SocketPeer):
             await self._on_read(frame)
         elif kind == "typing":
             if self.conversation_id is not None:
-                await self.hub.handoffs.customer_typing(self.conversation_id, bool(frame.get("on")))
+                await self.hub.handoffs.queue.customer_typing(self.conversation_id, bool(frame.get("on")))
         elif kind is None:
             await self.error("missing_type", "The frame has no 'type'.")
         else:
@@ -180,7 +180,7 @@ class CustomerSocket(SocketPeer):
         receipt = await hub.receipts.welcome_state(conversation_id)
         if receipt is not None:
             await self.send(receipt)
-        queue = await self.hub.handoffs.queue_frame(conversation_id)
+        queue = await self.hub.handoffs.queue.queue_frame(conversation_id)
         if queue is not None:  # waiting for an agent: the place now, not the one in the history
             await self.send(queue)
 
