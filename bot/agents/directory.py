@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from bot.agents.passwords import check_strength, hash_password, verify
-from bot.db import make_engine
+from bot.db import make_engine, upgrade
 
 ROLES = ("agent", "supervisor")
 SKILLS = ("billing", "technical", "general")
@@ -142,7 +142,8 @@ class AgentDirectory:
         self.absolute_lifetime = absolute_lifetime
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """Migrate the hub database (these tables are part of it) to the newest schema."""
+        upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

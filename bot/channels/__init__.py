@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import anyio
 import httpx
 
 from bot.channels.delivery import ChannelDelivery
@@ -28,9 +27,8 @@ class Channels(ChannelService):
 
 async def open_channels(settings: ChannelSettings, *, store: Any, router: Any, connections: Any,
                         spawn: Callable[..., Any], crm_url: str | None, text_limit: int = 4000) -> Channels:
-    """Create the tables, hook delivery into ``connections`` and start the delivery loop."""
+    """Hook delivery into ``connections`` and start the delivery loop (the hub database is migrated)."""
     channel_store = ChannelStore(store)
-    await anyio.to_thread.run_sync(channel_store.create_schema)
     platforms = {"telegram": Telegram(settings.telegram), "whatsapp": WhatsApp(settings.whatsapp),
                  "slack": Slack(settings.slack)}
     http = httpx.AsyncClient()

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from bot.db import make_engine
+from bot.db import make_engine, upgrade
 
 # Message.direction
 INBOUND = "in"
@@ -157,7 +157,8 @@ class Store:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """Migrate the hub database to the newest schema (every table of it, bot/migrations/hub)."""
+        upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from bot.crm import records as r
+from bot.db import upgrade
 from bot.crm.interface import (
     CrmError,
     CrmUnavailable,
@@ -52,6 +53,7 @@ from bot.crm.tables import (
     SubscriptionRow,
     TicketRow,
 )
+from bot.migrations import DATABASES
 
 log = logging.getLogger("bot.crm")
 
@@ -156,9 +158,15 @@ class SqlCrm:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction; database failures are translated into CRM errors."""
-        try:
+        with self._translated():
             with self._sessions.begin() as session:
                 yield session
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Database failures inside the block become CrmUnavailable / CrmError."""
+        try:
+            yield
         except CrmError:
             raise
         except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:
@@ -173,13 +181,15 @@ class SqlCrm:
             raise CrmError(f"CRM error: {exc}") from exc
 
     def create_schema(self) -> None:
-        """Create missing tables (existing ones are left alone)."""
-        with self.session() as session:
-            Base.metadata.create_all(session.connection())
+        """Migrate the CRM database to the newest schema (bot/migrations/crm); rows stay."""
+        with self._translated():
+            upgrade(self.engine, "crm")
 
     def drop_schema(self) -> None:
+        """Drop every CRM table and the CRM's migration version: `create_schema` starts afresh."""
         with self.session() as session:
             Base.metadata.drop_all(session.connection())
+            session.execute(text(f"DROP TABLE IF EXISTS {DATABASES['crm'].version_table}"))
 
     def ping(self) -> None:
         with self.session() as session:

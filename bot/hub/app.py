@@ -37,6 +37,7 @@ from bot.qa.scorecards import Scorecards
 from bot.hub.services import Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.conversations.store import Store, utcnow
+from bot.db import prepare as prepare_database
 from bot.settings import PROJECT_ROOT, Settings
 from bot.surveys.config import load_survey_config
 from bot.surveys.service import SurveyService
@@ -65,10 +66,9 @@ def create_app(settings: Settings | None = None, *, widget_dir: Path | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(prepare_database, settings.hub_db_url, settings.db_upgrade)
         store = Store(settings.hub_db_url)
-        await anyio.to_thread.run_sync(store.create_schema)
         directory = AgentDirectory(settings.hub_db_url)
-        await anyio.to_thread.run_sync(directory.create_schema)
         answers = await anyio.to_thread.run_sync(AnswerLog, settings.hub_db_url)
         rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
         router = Router(settings, store, rasa)

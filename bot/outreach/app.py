@@ -1,4 +1,4 @@
-"""Outreach in the hub's lifespan: tables, file campaigns, the service and its scheduler loop."""
+"""Outreach in the hub's lifespan: file campaigns, the service and its scheduler loop."""
 from __future__ import annotations
 
 import logging
@@ -28,7 +28,6 @@ def client_details(client_file: Any) -> tuple[str, dict[str, Any]]:
 def build_service(settings: Settings, *, rasa: Any = None, connections: Any = None, store: Any) -> OutreachService:
     zone, plans = client_details(settings.client_file)
     outreach_store = OutreachStore(store)
-    outreach_store.create_schema()
     service = OutreachService(store=outreach_store, rasa=rasa, connections=connections,
                               config=load_outreach_config(settings.client_file), crm_url=settings.crm_url,
                               client_zone=zone, plans=plans, text_limit=settings.max_message_chars)
