@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "bot.hub.commands",
     "bot.kb.commands",
     "bot.kpis.commands",
+    "bot.migrations.commands",
     "bot.qa.commands",
     "bot.outreach.commands",
     "bot.runner.commands",
@@ -37,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings.from_env()
     logs.configure(settings.log_level, settings.log_format)
-    args = build_parser().parse_args(argv)
+    # Handlers that take their settings from here read `args.settings` (one Settings per run).
+    args = build_parser().parse_args(argv, namespace=argparse.Namespace(settings=settings))
     return int(args.handler(args) or 0)
 
 
