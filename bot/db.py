@@ -8,6 +8,7 @@ the same file; PostgreSQL connections are checked before use.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from alembic.script import ScriptDirectory
 
 log = logging.getLogger(__name__)
+# Alembic's `context` and `op` are module-wide: one migration run at a time in this process.
+_ALEMBIC = threading.Lock()
 
 
 def make_engine(url: str) -> Engine:
@@ -111,14 +114,13 @@ def upgrade(url_or_engine: str | Engine, database: str = "hub") -> Revisions:
             before = _revision(connection, database)
             adopted = before is None and _has_tables(connection, database)
             if before != target:
-                if adopted:
-                    log.warning("adopting a database made before migrations: existing tables are kept",
-                                extra={"event": "db_adopted", "database": database})
                 _run_upgrade(connection, database)
             after = _revision(connection, database)
     if before != after:
-        log.info("database upgraded", extra={"event": "db_upgraded", "database": database, "from_revision": before,
-                                             "to_revision": after})
+        # Existing data migrated is news; a new database getting its tables is routine (create_all was silent).
+        level = logging.INFO if before is not None or adopted else logging.DEBUG
+        log.log(level, "database upgraded", extra={"event": "db_upgraded", "database": database,
+                                                   "from_revision": before, "to_revision": after, "adopted": adopted})
     return Revisions(database, before, after, target, adopted)
 
 
@@ -217,6 +219,6 @@ def _run_upgrade(connection: Connection, database: str) -> None:
 
     scripts = _scripts(database)
     config = alembic_config(database, connection)
-    with EnvironmentContext(config, scripts, fn=lambda rev, _context: scripts._upgrade_revs("head", rev),  # noqa: SLF001
-                            destination_rev="head"):
+    steps = lambda rev, _context: scripts._upgrade_revs("head", rev)  # noqa: E731, SLF001 - as `alembic upgrade`
+    with _ALEMBIC, EnvironmentContext(config, scripts, fn=steps, destination_rev="head"):
         scripts.run_env()
