@@ -1,7 +1,7 @@
 """The CRM the assistant talks to: a `Crm` protocol, plain records, and the demo `SqlCrm`.
 
     from bot.crm import open_crm
-    crm = open_crm()                      # CAREBOT_CRM_URL, schema created if missing
+    crm = open_crm()                      # CAREBOT_CRM_URL, migrated to the newest schema
     order = crm.get_order("a1042")
 
 Importing this package is cheap: SQLAlchemy is only imported by `open_crm()`
@@ -84,7 +84,8 @@ def _ensure_sqlite_directory(url: str) -> None:
 
 
 def open_crm(url: str | None = None, *, create_schema: bool = True) -> "SqlCrm":
-    """The configured CRM (default: `Settings.from_env().crm_url`), schema created if missing.
+    """The configured CRM (default: `Settings.from_env().crm_url`), its database migrated to the
+    newest schema (bot/migrations/crm) unless `create_schema=False`.
 
     For a SQLite file the parent directory is created. Raises CrmUnavailable when
     the database cannot be reached."""
