@@ -180,8 +180,8 @@ def _locked(connection: Connection, database: str) -> Iterator[None]:
         # SQLite only allows outside a transaction; the engine's own setting is restored after.
         keys = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock; a second process waits here
         try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock; a second process waits here
             yield
             connection.commit()
         finally:

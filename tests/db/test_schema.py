@@ -69,3 +69,18 @@ def test_no_create_all_at_run_time():
                  for p in (PROJECT_ROOT / folder).rglob("*.py")
                  if "create_all(" in p.read_text(encoding="utf-8") and "migrations" not in p.parts]
     assert offenders == []
+
+
+def test_the_store_keeps_sqlite_foreign_keys_on_after_migrating(tmp_path):
+    """The upgrade turns SQLite's foreign keys off on its connection (a copied table must not cascade);
+    the hub's pooled connection gets them back, or ON DELETE CASCADE would silently stop working."""
+    from bot.conversations.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'hub.db'}")
+    try:
+        store.create_schema()
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert store.engine.pool.checkedin() == 1  # that was the connection the upgrade used
+    finally:
+        store.close()
