@@ -56,7 +56,8 @@ def get_crm() -> Crm:
     if _crm is None:
         with _crm_lock:
             if _crm is None:
-                _crm = open_crm(settings().crm_url)
+                current = settings()
+                _crm = open_crm(current.crm_url, client_file=current.client_file)
     return _crm
 
 

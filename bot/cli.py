@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "bot.hub.commands",
     "bot.kb.commands",
     "bot.kpis.commands",
+    "bot.db_commands",
     "bot.qa.commands",
     "bot.outreach.commands",
     "bot.runner.commands",

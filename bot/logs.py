@@ -37,3 +37,6 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic's INFO lines (plugin set-up, "Context impl", one per check) only repeat what bot.db's own
+    # "database upgraded" line says; DEBUG shows them again.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)

@@ -42,6 +42,11 @@ class Settings:
     outreach_dir: Path = field(default=PROJECT_ROOT / "outreach")
     outreach_api_key: str = field(default="", repr=False)
     outreach_loop: bool = False
+    # Whether the hub migrates its database at start (docs/database.md). Off when read from the
+    # environment (CAREBOT_DB_UPGRADE, default 0): `carebot db upgrade` does it (`make run` runs it) and
+    # the hub refuses to start on an older schema. On for a Settings built in code (tests, scripts),
+    # whose fresh databases then get the schema the way `create_all` used to give it.
+    db_upgrade: bool = True
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -66,4 +71,5 @@ class Settings:
             outreach_dir=Path(_env("CAREBOT_OUTREACH_DIR", str(PROJECT_ROOT / "outreach"))),
             outreach_api_key=_env("CAREBOT_OUTREACH_API_KEY", ""),
             outreach_loop=_env("CAREBOT_OUTREACH_LOOP", "1").lower() not in ("0", "false", "no", "off"),
+            db_upgrade=_env("CAREBOT_DB_UPGRADE", "0").lower() not in ("0", "false", "no", "off"),
         )

@@ -17,7 +17,9 @@ except ImportError:
     collect_ignore = ["nlu/rasa_env"]
 
 
-@pytest.fixture(scope="session")
+# One browser per test module: Playwright's sync API keeps an event loop running on the main thread
+# while it is open, so tests after it that run their own loop (asyncio.run, anyio tests) would fail.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CAREBOT_SKIP_BROWSER") == "1":

@@ -22,10 +22,11 @@ from typing import Callable, Iterable
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from bot.agents.passwords import check_strength, hash_password, verify
-from bot.db import make_engine
+from bot.db import engine_for, upgrade
 
 ROLES = ("agent", "supervisor")
 SKILLS = ("billing", "technical", "general")
@@ -129,23 +130,25 @@ class Agent:
 class AgentDirectory:
     def __init__(
         self,
-        url: str,
+        url: "str | Engine",
         *,
         now: Callable[[], datetime] = utcnow,
         idle_timeout: timedelta = IDLE_TIMEOUT,
         absolute_lifetime: timedelta = ABSOLUTE_LIFETIME,
     ) -> None:
-        self.engine = make_engine(url)
+        self.engine, self._owns_engine = engine_for(url)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self._now = now
         self.idle_timeout = idle_timeout
         self.absolute_lifetime = absolute_lifetime
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """Migrate the hub database (these tables are part of it) to the newest schema."""
+        upgrade(self.engine)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:  # a shared engine is disposed of by whoever opened it
+            self.engine.dispose()
 
     # accounts
 

@@ -7,6 +7,7 @@ A name, or a number typed into the chat, is never enough to join someone's histo
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -15,21 +16,16 @@ class LookupFailed(Exception):
     """The CRM could not be asked (down, misconfigured): try again with the next message."""
 
 
-def crm_customer_id(crm_url: str | None, *, phone: str | None = None, email: str | None = None) -> str | None:
+def crm_customer_id(crm: Any, *, phone: str | None = None, email: str | None = None) -> str | None:
     """The CRM customer with this verified phone (preferred) or e-mail; None when there is none."""
-    if not crm_url or not (phone or email):
+    if crm is None or not (phone or email):
         return None
-    from bot.crm import open_crm
     from bot.crm.interface import InvalidRequest
 
     try:
-        crm = open_crm(crm_url, create_schema=False)
-        try:
-            customer = crm.find_customer(phone=phone) if phone else None
-            if customer is None and email:
-                customer = crm.find_customer(email=email)
-        finally:
-            crm.close()
+        customer = crm.find_customer(phone=phone) if phone else None
+        if customer is None and email:
+            customer = crm.find_customer(email=email)
     except InvalidRequest:  # e.g. a number the CRM cannot hold (not a US number in the demo CRM)
         return None
     except Exception as exc:  # noqa: BLE001

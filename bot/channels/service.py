@@ -59,11 +59,11 @@ class Bound:
 class ChannelService:
     def __init__(self, *, settings: ChannelSettings, store: ChannelStore, turns: Turns, connections: Connections,
                  delivery: ChannelDelivery, platforms: Mapping[str, Any], http: httpx.AsyncClient,
-                 spawn: Callable[..., Any], crm_url: str | None = None, text_limit: int = 4000,
+                 spawn: Callable[..., Any], crm: Any = None, text_limit: int = 4000,
                  remember_customer: Callable[[str, str], Any] | None = None) -> None:
         self.settings, self.store, self.turns, self.connections = settings, store, turns, connections
         self.delivery, self.platforms, self.http, self.spawn = delivery, platforms, http, spawn
-        self.crm_url, self.text_limit = crm_url, text_limit
+        self.crm, self.text_limit = crm, text_limit  # crm: bot.crm.sql.SqlCrm, opened once; None: no look-ups
         # The customer's CRM card on the conversation (handoff context), when a channel identifies them.
         self.remember_customer = remember_customer
 
@@ -188,7 +188,7 @@ class ChannelService:
                                                                             "error": exc.reason})
                 return None, not exc.retryable  # refused (no such user, missing scope): asked, no answer
         try:
-            customer_id = await self._db(crm_customer_id, self.crm_url, phone=inbound.phone, email=email)
+            customer_id = await self._db(crm_customer_id, self.crm, phone=inbound.phone, email=email)
         except LookupFailed:
             return None, False
         return customer_id, True

@@ -102,9 +102,6 @@ class OutboxEntry:
                    row.last_error, _aware(row.next_attempt_at))
 
 
-CHANNEL_TABLES = [ChannelBinding.__table__, CustomerConversation.__table__, OutboxRow.__table__]
-
-
 class ChannelStore:
     """The channels' database access; shares the hub store's engine."""
 
@@ -114,7 +111,8 @@ class ChannelStore:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine, tables=CHANNEL_TABLES)
+        """Migrate the hub database (these tables are part of it) to the newest schema."""
+        self.hub.create_schema()
 
     # -- bindings ------------------------------------------------------------------------------------
     def binding(self, channel: str, address: str) -> Binding | None:

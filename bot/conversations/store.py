@@ -24,9 +24,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from bot.db import make_engine
+from bot.db import engine_for, upgrade
 
 # Message.direction
 INBOUND = "in"
@@ -151,16 +152,18 @@ class UnknownConversation(LookupError):
 class Store:
     """All hub database access goes through here."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.engine = make_engine(url)
+    def __init__(self, url: "str | Engine") -> None:
+        self.engine, self._owns_engine = engine_for(url)
+        self.url = self.engine.url.render_as_string(hide_password=False)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """Migrate the hub database to the newest schema (every table of it, bot/migrations/hub)."""
+        upgrade(self.engine)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:  # a shared engine is disposed of by whoever opened it
+            self.engine.dispose()
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -1,7 +1,7 @@
 """The CRM the assistant talks to: a `Crm` protocol, plain records, and the demo `SqlCrm`.
 
     from bot.crm import open_crm
-    crm = open_crm()                      # CAREBOT_CRM_URL, schema created if missing
+    crm = open_crm(settings.crm_url, client_file=settings.client_file)   # migrated to the newest schema
     order = crm.get_order("a1042")
 
 Importing this package is cheap: SQLAlchemy is only imported by `open_crm()`
@@ -83,19 +83,17 @@ def _ensure_sqlite_directory(url: str) -> None:
             raise CrmUnavailable(f"cannot create the directory of the CRM database {parsed.database}: {exc}") from exc
 
 
-def open_crm(url: str | None = None, *, create_schema: bool = True) -> "SqlCrm":
-    """The configured CRM (default: `Settings.from_env().crm_url`), schema created if missing.
+def open_crm(url: str, *, client_file: Path | None = None, create_schema: bool = True) -> "SqlCrm":
+    """The CRM at ``url``, its database migrated to the newest schema (bot/migrations/crm) unless
+    `create_schema=False`; the return window comes from ``client_file`` (30 days without one).
 
     For a SQLite file the parent directory is created. Raises CrmUnavailable when
     the database cannot be reached."""
-    from bot.settings import Settings
-
-    settings = Settings.from_env()
     from bot.crm.sql import SqlCrm
 
-    url = url or settings.crm_url
     _ensure_sqlite_directory(url)
-    crm = SqlCrm(url, return_window_days=_return_window_days(settings.client_file))
+    window = _return_window_days(Path(client_file)) if client_file is not None else DEFAULT_RETURN_WINDOW_DAYS
+    crm = SqlCrm(url, return_window_days=window)
     if create_schema:
         try:
             crm.create_schema()

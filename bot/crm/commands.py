@@ -38,7 +38,7 @@ def _seed(args: argparse.Namespace) -> int:
     from bot.crm.seed import seed
 
     try:
-        crm = open_crm(args.url)
+        crm = open_crm(args.url or args.settings.crm_url, client_file=args.settings.client_file)
         try:
             result = seed(crm, reset=args.reset)
         finally:
@@ -58,7 +58,7 @@ def _show_order(args: argparse.Namespace) -> int:
     from bot.crm import CrmError, CrmUnavailable, open_crm, to_dict
 
     try:
-        crm = open_crm(args.url)
+        crm = open_crm(args.url or args.settings.crm_url, client_file=args.settings.client_file)
         try:
             order = crm.get_order(args.order_id)
         finally:

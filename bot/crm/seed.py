@@ -532,7 +532,7 @@ def build_rows(now: datetime) -> list[list]:
 def seed(crm: "SqlCrm", now: datetime | None = None, reset: bool = False) -> SeedResult:
     """Fill `crm` with the demo data (dates relative to `now`, default: the CRM clock).
 
-    Creates the schema if needed. Does nothing when customers exist, unless `reset`."""
+    Migrates the CRM database to the newest schema first. Does nothing when customers exist, unless `reset`."""
     crm.create_schema()
     if crm.has_data() and not reset:
         return SeedResult(created=False, counts=crm.counts())

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 declarative models of the demo CRM (tables prefixed `crm_`).
 
-Only `bot.crm.sql` and `bot.crm.seed` use these; everything else gets records.
+Only `bot.crm.sql`, `bot.crm.cases` and `bot.crm.seed` use these; everything else gets records.
 Portable between SQLite and PostgreSQL:
 - `Money`: NUMERIC(10,2) on PostgreSQL; integer cents on SQLite (which has no
   exact decimal type), always `Decimal` in Python.

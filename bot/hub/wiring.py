@@ -25,6 +25,8 @@ from bot.conversations.rasa_client import RasaClient
 from bot.conversations.receipts import Receipts
 from bot.conversations.store import Store, utcnow
 from bot.conversations.turns import Pipeline, TurnAnswerer, Turns
+from bot.db import make_engine
+from bot.db import prepare as prepare_database
 from bot.frustration.config import load_escalation_config
 from bot.handoff import steps as handoff_steps
 from bot.handoff.config import load_handoff_config
@@ -72,15 +74,13 @@ def turn_pipeline(*, surveys: SurveyService, outreach, handoffs: Escalation, clo
 async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     """Everything the hub runs, built once in its lifespan (`Hub.close` releases it)."""
     client_file = settings.client_file
-    store = Store(settings.hub_db_url)
-    await anyio.to_thread.run_sync(store.create_schema)
-    directory = AgentDirectory(settings.hub_db_url)
-    await anyio.to_thread.run_sync(directory.create_schema)
-    answers = await anyio.to_thread.run_sync(AnswerLog, settings.hub_db_url)
+    engine = make_engine(settings.hub_db_url)  # the one engine of the hub database; every store shares it
+    # Migrate when asked (CAREBOT_DB_UPGRADE); otherwise refuse to run on an older schema (docs/database.md).
+    await anyio.to_thread.run_sync(prepare_database, engine, settings.db_upgrade)
+    store, directory, answers = Store(engine), AgentDirectory(engine), AnswerLog(engine)
     rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
 
     channel_store = ChannelStore(store)
-    await anyio.to_thread.run_sync(channel_store.create_schema)
     delivery = open_delivery(channel_settings, channel_store)
     connections, agents = Connections(sink=delivery.sink), AgentConnections()
     surveys = SurveyService(SurveyStore(store), load_survey_config(client_file))
@@ -109,7 +109,8 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     )
     await anyio.to_thread.run_sync(handoffs.escalation.warm_up)
     outreach = await anyio.to_thread.run_sync(
-        lambda: build_outreach(settings, rasa=rasa, connections=connections, store=store, channels=delivery))
+        lambda: build_outreach(settings, rasa=rasa, connections=connections, store=store, channels=delivery,
+                               crm=crm))
 
     pipeline = turn_pipeline(surveys=surveys, outreach=outreach, handoffs=handoffs.escalation, closures=closures,
                              store=store, rasa=rasa, text_limit=text_limit)
@@ -125,7 +126,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     )
     hub.channels = Channels(settings=channel_settings, store=channel_store, turns=turns, connections=connections,
                             delivery=delivery, platforms=delivery.platforms, http=delivery.http, spawn=hub.spawn,
-                            crm_url=settings.crm_url, text_limit=settings.max_message_chars,
+                            crm=crm, text_limit=settings.max_message_chars,
                             remember_customer=handoffs.escalation.remember_customer)
     delivery.start()
     hub.spawn(sweep_idle(closures), name="idle-sweeper")
@@ -173,3 +174,4 @@ async def close(hub: Hub) -> None:
     if hub.crm is not None:
         hub.crm.close()
     hub.store.close()
+    hub.store.engine.dispose()

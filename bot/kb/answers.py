@@ -2,7 +2,7 @@
 shown, and whether the customer said it helped. This module owns the `kb_answers` table
 in the hub database, so the handoff context, the supervisor and the KPIs read one place.
 
-    log = AnswerLog(settings.hub_db_url)
+    log = AnswerLog(settings.hub_db_url)   # the hub database, migrated (`carebot db upgrade`)
     answer_id = log.record("conv-1", "can i return opened beans", "answered", hits, shown="returns/non-returnable-items")
     log.feedback(answer_id, helpful=False)
     log.for_conversation("conv-1")      # oldest first, as dicts
@@ -14,9 +14,10 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, func, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from bot.db import make_engine
+from bot.db import engine_for, upgrade
 
 # outcome
 ANSWERED = "answered"  # an extract of the best passage was shown, with its source
@@ -53,13 +54,18 @@ class KbAnswer(Base):
 
 
 class AnswerLog:
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
+    def __init__(self, url: "str | Engine") -> None:
+        self.engine, self._owns_engine = engine_for(url)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
+    def create_schema(self) -> None:
+        """Migrate the hub database to the newest schema. The action server does not: the table is
+        there once the hub database was upgraded (`carebot db upgrade`, docs/database.md)."""
+        upgrade(self.engine)
+
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:  # a shared engine is disposed of by whoever opened it
+            self.engine.dispose()
 
     def record(
         self,

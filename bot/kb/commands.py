@@ -128,6 +128,7 @@ def _answers(args: argparse.Namespace) -> int:
     try:
         log = AnswerLog(args.settings.hub_db_url)
         try:
+            log.create_schema()  # like the other commands on the hub database: a new one gets its tables
             rows = log.for_conversation(args.conversation) if args.conversation else log.latest(args.limit)
             summary = log.helpfulness()
         finally:

@@ -136,12 +136,7 @@ class Kpis:
     """Reads the hub database; one instance per store."""
 
     def __init__(self, store: Store) -> None:
-        from bot.kb.answers import KbAnswer
-
         self._session = sessionmaker(store.engine, expire_on_commit=False)
-        # The answer log keeps its table in its own metadata (the action server creates it); a hub
-        # database without knowledge-base answers yet still has KPIs.
-        KbAnswer.metadata.create_all(store.engine, tables=[KbAnswer.__table__])
 
     def _load(self, since: datetime, until: datetime):
         from bot.handoff.store import HandoffRow, TurnRow

@@ -1,4 +1,5 @@
-"""Building the outreach service: tables, file campaigns (the composition root and `carebot outreach` call it)."""
+"""Building the outreach service from the settings and file campaigns (the composition root and
+`carebot outreach` call it; the hub database is migrated)."""
 from __future__ import annotations
 
 import logging
@@ -25,12 +26,11 @@ def client_details(client_file: Any) -> tuple[str, dict[str, Any]]:
 
 
 def build_service(settings: Settings, *, rasa: Any = None, connections: Any = None, store: Any,
-                  channels: Any = None) -> OutreachService:
+                  channels: Any = None, crm: Any = None) -> OutreachService:
     zone, plans = client_details(settings.client_file)
     outreach_store = OutreachStore(store)
-    outreach_store.create_schema()
     service = OutreachService(store=outreach_store, rasa=rasa, connections=connections,
-                              config=load_outreach_config(settings.client_file), crm_url=settings.crm_url,
+                              config=load_outreach_config(settings.client_file), crm=crm,
                               client_zone=zone, plans=plans, text_limit=settings.max_message_chars,
                               channels=channels)
     try:

@@ -59,6 +59,7 @@ def _with_service(args: argparse.Namespace, action) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.conversations.store import Store
+    from bot.crm.sql import SqlCrm
     from bot.outreach.app import build_service
     from bot.outreach.campaigns import CampaignError, load_campaigns
     from bot.outreach.service import EventError
@@ -70,10 +71,12 @@ def _with_service(args: argparse.Namespace, action) -> int:
         return _fail(str(exc), 1)
     try:
         store = Store(settings.hub_db_url)
+        crm = SqlCrm(settings.crm_url)  # opened once for the run; nothing connects before the first look-up
         try:
             store.create_schema()
-            return action(settings, store, build_service(settings, store=store))
+            return action(settings, store, build_service(settings, store=store, crm=crm))
         finally:
+            crm.close()
             store.close()
     except (CampaignError, LookupError) as exc:
         return _fail(str(exc), 1)
@@ -156,7 +159,6 @@ async def _run_service(settings, channel_settings, store, service, now, *, once:
 
     rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
     channel_store = ChannelStore(store)
-    channel_store.create_schema()
     delivery = open_delivery(channel_settings, channel_store)
     delivery.start()
     service.rasa, service.connections, service.channels = rasa, Connections(sink=delivery.sink), delivery

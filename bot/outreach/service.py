@@ -106,11 +106,12 @@ class TickReport:
 
 class OutreachService:
     def __init__(self, *, store: OutreachStore, rasa: Any, connections: Any, config: OutreachConfig,
-                 crm_url: str | None, client_zone: str = "America/New_York", plans: dict[str, Any] | None = None,
+                 crm: Any, client_zone: str = "America/New_York", plans: dict[str, Any] | None = None,
                  clock: Callable[[], datetime] = utcnow, text_limit: int = 4000, channels: Any = None) -> None:
         self.store, self.hub_store = store, store.hub
         self.rasa, self.connections, self.config = rasa, connections, config
-        self.crm_url, self.client_zone, self.plans, self.clock = crm_url, client_zone, plans or {}, clock
+        # bot.crm.sql.SqlCrm, opened once by the caller (None: no CRM, events naming customers are refused)
+        self.crm, self.client_zone, self.plans, self.clock = crm, client_zone, plans or {}, clock
         self.text_limit = text_limit
         # bot.channels.delivery.ChannelDelivery: messaging-channel bindings and delivery; None: the web only
         self.channels = channels
@@ -120,9 +121,11 @@ class OutreachService:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
 
     def _crm(self):
-        from bot.crm import open_crm
+        if self.crm is None:
+            from bot.crm import CrmUnavailable
 
-        return open_crm(self.crm_url, create_schema=False)
+            raise CrmUnavailable("no CRM is configured")
+        return self.crm
 
     # -- campaigns ---------------------------------------------------------------------------------------
     def sync_files(self, campaigns: list[Campaign]) -> None:
@@ -195,11 +198,7 @@ class OutreachService:
                              [{"field": f"data.{name}", "message": f"required by campaign {campaign!r}"}
                               for name, campaign in missing])
         if body.get("customers") or body.get("orders"):
-            crm = self._crm()
-            try:
-                customers, unknown = audience.event_recipients(crm, body)
-            finally:
-                crm.close()
+            customers, unknown = audience.event_recipients(self._crm(), body)
         elif revision:
             customers, unknown = self.store.event_customers(type_, event_id), []
             if not customers:
@@ -237,29 +236,23 @@ class OutreachService:
     def plan(self, now: datetime) -> int:
         """Create the jobs of schedules, new customers and closed handoffs that are due at ``now``."""
         created = 0
-        crm = None
-        try:
-            for campaign in self.campaigns():
-                if not campaign.enabled or campaign.trigger.kind == "event":
-                    continue
-                run_key = self._run_key(campaign, now)
-                if run_key is None or not self.store.claim_run(campaign.id, run_key, now):
-                    continue
-                try:
-                    if campaign.trigger.kind == "handoff_closed":
-                        with Session(self.store.engine) as session:
-                            recipients = audience.closed_handoffs(session, campaign, now, timedelta(days=2))
-                    else:
-                        crm = crm or self._crm()
-                        recipients = audience.segment(crm, campaign, now, run_key, self.plans)
-                except Exception as exc:  # noqa: BLE001 - the CRM down: the next run tries again
-                    log.warning("outreach audience failed", extra={"event": "outreach_audience_failed",
-                                                                   "campaign": campaign.id, "error": str(exc)[:300]})
-                    continue
-                created += self._new_jobs(campaign, recipients, now)
-        finally:
-            if crm is not None:
-                crm.close()
+        for campaign in self.campaigns():
+            if not campaign.enabled or campaign.trigger.kind == "event":
+                continue
+            run_key = self._run_key(campaign, now)
+            if run_key is None or not self.store.claim_run(campaign.id, run_key, now):
+                continue
+            try:
+                if campaign.trigger.kind == "handoff_closed":
+                    with Session(self.store.engine) as session:
+                        recipients = audience.closed_handoffs(session, campaign, now, timedelta(days=2))
+                else:
+                    recipients = audience.segment(self._crm(), campaign, now, run_key, self.plans)
+            except Exception as exc:  # noqa: BLE001 - the CRM down: the next run tries again
+                log.warning("outreach audience failed", extra={"event": "outreach_audience_failed",
+                                                               "campaign": campaign.id, "error": str(exc)[:300]})
+                continue
+            created += self._new_jobs(campaign, recipients, now)
         return created
 
     # -- sending -------------------------------------------------------------------------------------------
@@ -342,11 +335,7 @@ class OutreachService:
         return datetime.combine(day, end, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
 
     def _customer(self, customer_id: str) -> Any:
-        crm = self._crm()
-        try:
-            found = crm.customers(customer_ids=[customer_id])
-        finally:
-            crm.close()
+        found = self._crm().customers(customer_ids=[customer_id])
         return found[0] if found else None
 
     def _subjects(self, customer_id: str, conversation_id: str | None) -> list[str]:

@@ -105,9 +105,6 @@ class ConsentRow(Base):
     via: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the channel the customer wrote on
 
 
-OUTREACH_TABLES = [CampaignRow.__table__, EventRow.__table__, JobRow.__table__, ConsentRow.__table__]
-
-
 @dataclass(frozen=True)
 class Job:
     id: int
@@ -169,7 +166,8 @@ class OutreachStore:
         self.worker = f"hub-{secrets.token_hex(4)}"  # this process, in claims
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine, tables=OUTREACH_TABLES)
+        """Migrate the hub database (these tables are part of it) to the newest schema."""
+        self.hub.create_schema()
 
     # -- campaigns -------------------------------------------------------------------------------------
     def upsert_campaign(self, campaign_id: str, source: str, definition: dict[str, Any], enabled: bool) -> bool:

@@ -39,6 +39,7 @@ def kb_settings(project_kb_index, tmp_path, monkeypatch):
 @pytest.fixture
 def answer_log(tmp_path):
     log = AnswerLog(f"sqlite:///{tmp_path / 'hub.db'}")
+    log.create_schema()
     yield log
     log.close()
 

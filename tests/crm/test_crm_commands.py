@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from bot import cli
 from bot.crm import commands
 
 
@@ -16,7 +17,7 @@ def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="carebot")
     subparsers = parser.add_subparsers(dest="command", required=True)
     commands.register(subparsers)
-    args = parser.parse_args(argv)
+    args = cli.parse(argv, parser)
     return args.handler(args)
 
 

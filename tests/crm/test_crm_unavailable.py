@@ -61,9 +61,12 @@ def test_open_crm_on_unreachable_backend():
 
 
 def test_open_crm_uses_settings_and_creates_sqlite_directory(tmp_path, monkeypatch):
+    from bot.settings import Settings
+
     path = tmp_path / "var" / "deep" / "crm.db"
     monkeypatch.setenv("CAREBOT_CRM_URL", f"sqlite:///{path}")
-    crm = open_crm()
+    settings = Settings.from_env()
+    crm = open_crm(settings.crm_url, client_file=settings.client_file)
     try:
         assert path.exists()
         assert crm.counts()["customers"] == 0  # schema created, empty

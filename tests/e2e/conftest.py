@@ -33,6 +33,7 @@ def stack(tmp_path_factory, project_kb_index):
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], check=True)  # as `make run` does
     subprocess.run([sys.executable, "-m", "bot.cli", "crm", "seed"], check=True)
     settings = Settings.from_env()
     supervisor = Supervisor(build_services(settings), log_dir=var / "log")

@@ -11,6 +11,7 @@ import uvicorn
 
 import yaml
 
+from bot.channels.settings import ChannelSettings
 from bot.hub.app import create_app
 from bot.settings import PROJECT_ROOT, Settings
 from tests.ports import free_port
@@ -45,7 +46,9 @@ class LiveHub:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> "LiveHub":
-        config = uvicorn.Config(create_app(self.settings), host="127.0.0.1", port=self.port, log_level="warning",
+        # As `carebot hub serve` does: the channels are configured by the environment.
+        app = create_app(self.settings, channel_settings=ChannelSettings.from_env())
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="on", ws="websockets")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve()), daemon=True)

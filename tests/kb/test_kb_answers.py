@@ -33,6 +33,7 @@ def url(hub_db_url):
 
 def test_record_feedback_and_helpfulness(url):
     log = AnswerLog(url)
+    log.create_schema()
     try:
         first = log.record("c1", "can i return opened beans", "answered", HITS, shown=HITS[0].article_id,
                            intent="nlu_fallback")
@@ -59,6 +60,7 @@ def test_record_feedback_and_helpfulness(url):
 def test_answers_command(tmp_path):
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     log = AnswerLog(url)
+    log.create_schema()
     answer = log.record("conv-42", "can i return opened beans", "answered", HITS, shown=HITS[0].article_id)
     log.feedback(answer, False)
     log.close()

@@ -22,7 +22,7 @@ from typing import Any
 from bot.conversations.closure import Closures
 from bot.handoff.store import HandoffRow, HandoffStore, TurnRow
 from bot.conversations.store import Conversation, Message, Store
-from bot.kb.answers import AnswerLog, KbAnswer
+from bot.kb.answers import KbAnswer
 from bot.surveys.store import SurveyResponse
 
 D0, D1, D2 = (datetime(2026, 3, day, tzinfo=timezone.utc) for day in (1, 2, 3))
@@ -35,8 +35,7 @@ def at(day: datetime, hh: int, mm: int, ss: int = 0) -> datetime:
 class Seeder:
     def __init__(self, url: str) -> None:
         self.store = Store(url)
-        self.store.create_schema()
-        AnswerLog(url).close()  # the kb_answers table
+        self.store.create_schema()  # every table of the hub database, kb_answers too
         self.closures = Closures(self.store, client="larkspur", idle_minutes=30, handoffs=HandoffStore(self.store))
         self.session = self.store._session  # noqa: SLF001
 

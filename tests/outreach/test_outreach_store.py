@@ -85,7 +85,7 @@ def test_complaint_checkin_is_planned_two_days_after_a_resolved_billing_handoff(
         session.add(HandoffRow(conversation_id=conversation, status="closed", skill="technical",
                                disposition="resolved", customer={"customer_id": "C1002", "name": "James"},
                                ended_at=closed))
-    service = OutreachService(store=store, rasa=None, connections=None, config=OutreachConfig(), crm_url=None)
+    service = OutreachService(store=store, rasa=None, connections=None, config=OutreachConfig(), crm=None)
     campaigns = [c for c in load_campaigns(PROJECT_ROOT / "outreach") if c.id == "complaint_checkin"]
     service.sync_files(campaigns)
     assert service.plan(NOW) == 1

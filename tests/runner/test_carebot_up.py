@@ -39,6 +39,8 @@ def test_ctrl_c_stops_every_service(tmp_path: Path):
         "CAREBOT_CRM_URL": f"sqlite:///{tmp_path / 'crm.db'}",
         "CAREBOT_RASA_TRACKER_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
     }
+    # As `make run` does: the hub checks its schema at start, it does not migrate (CAREBOT_DB_UPGRADE=0).
+    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True)
     up = subprocess.Popen([sys.executable, "-m", "bot.cli", "up"], cwd=PROJECT_ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     pids_file = tmp_path / "log" / "pids.json"
