@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -355,13 +354,10 @@ def profile_from_dict(data: Mapping[str, Any]) -> ClientProfile:
 
 
 def load_client_profile(path: str | Path) -> ClientProfile:
-    """Read and validate a client YAML file. Raises ClientProfileError (or OSError)."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ClientProfileError(f"{path}: not valid YAML ({exc})") from None
-    return profile_from_dict(data or {})
+    """Read and validate a client YAML file. Raises ClientProfileError."""
+    from bot.client_file import read_client_file
+
+    return profile_from_dict(dict(read_client_file(path, ClientProfileError)))
 
 
 @functools.lru_cache(maxsize=4)

@@ -14,10 +14,8 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
-import yaml
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
@@ -113,21 +111,15 @@ def is_customer_turn(message: Message) -> bool:
     return not payload.get("survey_comment")
 
 
-def load_idle_minutes(client_file: str | Path) -> float:
-    try:
-        data = yaml.safe_load(Path(client_file).read_text(encoding="utf-8")) or {}
-    except OSError:
-        return DEFAULT_IDLE_MINUTES
-    section = data.get("closure") or {}
+def idle_minutes_of(client: Mapping[str, Any]) -> float:
+    """`closure: idle_minutes` of the parsed client file."""
+    section = client.get("closure") or {}
     return float(section.get("idle_minutes", DEFAULT_IDLE_MINUTES))
 
 
-def load_client_id(client_file: str | Path) -> str:
-    try:
-        data = yaml.safe_load(Path(client_file).read_text(encoding="utf-8")) or {}
-    except OSError:
-        return ""
-    return str(data.get("id") or "")
+def client_id_of(client: Mapping[str, Any]) -> str:
+    """The client's `id` in the parsed client file (every closed episode carries it)."""
+    return str(client.get("id") or "")
 
 
 class HandoffFacts(Protocol):
@@ -138,6 +130,18 @@ class HandoffFacts(Protocol):
                       handoff_id: int | None) -> tuple[list, dict[int, Any]]: ...
 
     def handoff_row(self, session: Any, handoff_id: int) -> Any: ...
+
+
+def episodes_closed(session: Any, since: datetime, until: datetime) -> list[Closure]:
+    """Episodes closed in [since, until), inside the caller's session (the KPIs read one snapshot)."""
+    return [Closure.of(r) for r in session.scalars(
+        select(ClosureRow).where(ClosureRow.closed_at >= since, ClosureRow.closed_at < until)
+        .order_by(ClosureRow.closed_at, ClosureRow.id))]
+
+
+def episodes_of(session: Any, conversation_ids: list[str]) -> list[Closure]:
+    return [Closure.of(r) for r in session.scalars(
+        select(ClosureRow).where(ClosureRow.conversation_id.in_(conversation_ids)))]
 
 
 class Closures:

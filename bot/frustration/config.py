@@ -14,7 +14,6 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 
 
 class EscalationConfigError(ValueError):
@@ -116,17 +115,10 @@ def escalation_config_from_dict(section: Mapping[str, Any] | None) -> Escalation
 def load_escalation_config(path: Path | str | None = None) -> EscalationConfig:
     """The `escalation:` section of the client file (default: the project's client.yml); defaults when the
     file has none."""
+    from bot.client_file import read_client_file
+
     if path is None:
         from bot.settings import PROJECT_ROOT
 
         path = PROJECT_ROOT / "client.yml"
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise EscalationConfigError(f"cannot read client file {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise EscalationConfigError(f"client file {path} is not valid YAML: {exc}") from None
-    if not isinstance(data, Mapping):
-        raise EscalationConfigError(f"client file {path}: expected a mapping")
-    return escalation_config_from_dict(data.get("escalation"))
+    return escalation_config_from_dict(read_client_file(path, EscalationConfigError).get("escalation"))

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 
 
 class HandoffConfigError(ValueError):
@@ -68,11 +67,6 @@ def handoff_config_from_dict(section: Mapping[str, Any] | None) -> HandoffConfig
 
 
 def load_handoff_config(path: Path | str) -> HandoffConfig:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise HandoffConfigError(f"cannot read client file {path}: {exc}") from None
-    if not isinstance(data, Mapping):
-        raise HandoffConfigError(f"client file {path}: expected a mapping")
-    return handoff_config_from_dict(data.get("handoff"))
+    from bot.client_file import read_client_file
+
+    return handoff_config_from_dict(read_client_file(path, HandoffConfigError).get("handoff"))

@@ -15,20 +15,21 @@ from bot.conversations.bot_step import REPLY_NO_ANSWER
 from bot.conversations.store import ANSWERED, OutboundDraft
 from bot.conversations.turns import Reply, Turn
 from bot.handoff import texts
+from bot.handoff.escalation import Escalation
 
 
 class PersonOwnsChat:
     name = "person_owns_chat"
     bot_reads = False
 
-    def __init__(self, handoffs: Any) -> None:
-        self.handoffs = handoffs
+    def __init__(self, escalation: Escalation) -> None:
+        self.escalation = escalation
 
     async def claims(self, turn: Turn) -> bool:
         return turn.handled_by != "bot"
 
     async def handle(self, turn: Turn) -> Reply:
-        await self.handoffs.to_human(turn.message)  # the agent sees it; no reply from us
+        await self.escalation.to_human(turn.message)  # the agent sees it; no reply from us
         return Reply([], status=None)
 
 
@@ -36,14 +37,14 @@ class HubButtons:
     name = "hub_buttons"
     bot_reads = False
 
-    def __init__(self, handoffs: Any) -> None:
-        self.handoffs = handoffs
+    def __init__(self, escalation: Escalation) -> None:
+        self.escalation = escalation
 
     async def claims(self, turn: Turn) -> bool:
         return turn.button in texts.HUB_PAYLOADS
 
     async def handle(self, turn: Turn) -> Reply:
-        return Reply(await self.handoffs.hub_choice(turn.conversation_id, turn.button))
+        return Reply(await self.escalation.hub_choice(turn.conversation_id, turn.button))
 
 
 class Escalation:
@@ -52,24 +53,24 @@ class Escalation:
     name = "escalation"
     bot_reads = True  # the bot read it (and decided a person should answer)
 
-    def __init__(self, handoffs: Any) -> None:
-        self.handoffs = handoffs
+    def __init__(self, escalation: Escalation) -> None:
+        self.escalation = escalation
 
     async def claims(self, turn: Turn) -> bool:
         return True
 
     async def handle(self, turn: Turn) -> Reply | None:
-        handoffs, conversation_id = self.handoffs, turn.conversation_id
-        decision = turn.decision = await handoffs.assess(turn.message)
+        escalation, conversation_id = self.escalation, turn.conversation_id
+        decision = turn.decision = await escalation.assess(turn.message)
         if decision.escalate:
-            await handoffs.read_unanswered(turn.message)  # the bot won't see it: route by what it asks
-            drafts = await handoffs.escalate(conversation_id, [r.to_dict() for r in decision.reasons],
+            await escalation.read_unanswered(turn.message)  # the bot won't see it: route by what it asks
+            drafts = await escalation.escalate(conversation_id, [r.to_dict() for r in decision.reasons],
                                              frustration=decision.score, level=decision.level)
             if drafts:
                 return Reply(drafts, ANSWERED, notify_queue=True)
-        await handoffs.set_tone(conversation_id, decision.level)
+        await escalation.set_tone(conversation_id, decision.level)
         if turn.button == texts.CALLBACK:
-            await handoffs.callback_chosen(conversation_id)
+            await escalation.callback_chosen(conversation_id)
         return None  # the bot answers
 
 
@@ -81,8 +82,8 @@ def _handoff_request(draft: OutboundDraft) -> Any:
 class BotHandover:
     """The bot's reply carries a handoff request (the customer asked for a person): queue them."""
 
-    def __init__(self, handoffs: Any) -> None:
-        self.handoffs = handoffs
+    def __init__(self, escalation: Escalation) -> None:
+        self.escalation = escalation
 
     async def amend(self, turn: Turn, reply: Reply) -> Reply:
         requests = [r for r in map(_handoff_request, reply.drafts) if r is not None]
@@ -93,7 +94,7 @@ class BotHandover:
         drafts = [d for d in reply.drafts if _handoff_request(d) is None]
         reason = request.get("reason") if isinstance(request, dict) else None
         decision = turn.decision
-        drafts += await self.handoffs.escalate(
+        drafts += await self.escalation.escalate(
             turn.conversation_id, [{"name": str(reason or "asked_for_person"),
                                     "detail": "the bot handed over: the customer asked for a person"}],
             frustration=decision.score if decision else 0.0, level=decision.level if decision else "calm")
@@ -105,10 +106,10 @@ class BotHandover:
 class TurnAnalysis:
     """After the bot answered: read what it understood (for the policy, the context package and KPIs)."""
 
-    def __init__(self, handoffs: Any) -> None:
-        self.handoffs = handoffs
+    def __init__(self, escalation: Escalation) -> None:
+        self.escalation = escalation
 
     async def after_turn(self, turn: Turn, reply: Reply) -> list[OutboundDraft]:
         if reply.step == "bot" and reply.status == ANSWERED and turn.decision is not None:
-            turn.intent = await self.handoffs.after_bot_turn(turn.message)
+            turn.intent = await self.escalation.after_bot_turn(turn.message)
         return []

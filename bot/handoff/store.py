@@ -183,6 +183,40 @@ class HandoffStore:
     def handoff_row(self, session: Any, handoff_id: int) -> "HandoffRow | None":
         return session.get(HandoffRow, handoff_id)
 
+    # -- read by the KPIs (bot/kpis), inside their session: one snapshot of the database ----------------
+    @staticmethod
+    def handoffs_of(session: Any, conversation_ids: list[str]) -> list["HandoffRow"]:
+        return list(session.scalars(select(HandoffRow).where(HandoffRow.conversation_id.in_(conversation_ids))))
+
+    @staticmethod
+    def turn_scores(session: Any, conversation_ids: list[str]) -> list[tuple]:
+        """(conversation id, message id, frustration score) of the analysed turns of these conversations."""
+        return list(session.execute(select(TurnRow.conversation_id, TurnRow.message_id, TurnRow.score)
+                                    .where(TurnRow.conversation_id.in_(conversation_ids))))
+
+    # -- read by QA (bot/qa) and outreach (bot/outreach) ----------------------------------------------
+    def turns_between(self, conversation_id: str, first_message_id: int, last_message_id: int) -> dict[int, "TurnRow"]:
+        """The analysed customer turns of an episode, by message id."""
+        with self._session() as session:
+            return {t.message_id: t for t in session.scalars(select(TurnRow).where(
+                TurnRow.conversation_id == conversation_id, TurnRow.message_id >= first_message_id,
+                TurnRow.message_id <= last_message_id))}
+
+    def accepted_at(self, handoff_id: int) -> datetime | None:
+        with self._session() as session:
+            row = session.get(HandoffRow, handoff_id)
+            return _aware(row.accepted_at) if row is not None else None
+
+    def closed_since(self, disposition: str, since: datetime) -> list["HandoffRow"]:
+        """Handoffs closed with ``disposition`` since ``since`` (the check-in campaigns' audience)."""
+        with self._session() as session:
+            return list(session.scalars(select(HandoffRow).where(
+                HandoffRow.status == CLOSED, HandoffRow.disposition == disposition, HandoffRow.ended_at >= since)))
+
+    def intents_of(self, conversation_id: str) -> set[str]:
+        with self._session() as session:
+            return set(session.scalars(select(TurnRow.intent).where(TurnRow.conversation_id == conversation_id)))
+
     # -- turns -------------------------------------------------------------------------------
     def save_turn(self, message_id: int, conversation_id: str, **values: Any) -> None:
         with self._session.begin() as session:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Coroutine
 
 from starlette.requests import HTTPConnection
@@ -54,20 +54,36 @@ class Hub:
     kpis: Any  # bot.kpis.metrics.Kpis
     outreach: Any  # bot.outreach.service.OutreachService
     answers: Any  # bot.kb.answers.AnswerLog
+    channels: Any  # bot.channels.Channels: Telegram, WhatsApp, Slack
+    background: "Background"
     crm: Any = None  # bot.crm.sql.SqlCrm, opened once; None: the CRM could not be opened
-    channels: Any = None  # bot.channels.Channels: Telegram, WhatsApp, Slack (they need `spawn`)
-    background: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:
-        """Run work that must finish even if the request or socket that started it goes away."""
+        return self.background.spawn(coro, name=name)
+
+    async def drain(self, timeout_s: float) -> None:
+        await self.background.drain(timeout_s)
+
+
+class Background:
+    """Work that must finish even if the request or socket that started it goes away."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:
         task = asyncio.create_task(coro, name=name)
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
         return task
+
+    def cancel(self, name: str) -> None:
+        for task in [t for t in self.tasks if t.get_name() == name]:
+            task.cancel()
 
     async def drain(self, timeout_s: float) -> None:
         """Wait (bounded) for background work at shutdown, so answers being produced get stored."""
-        pending = [task for task in self.background if not task.done()]
+        pending = [task for task in self.tasks if not task.done()]
         if not pending:
             return
         done, still = await asyncio.wait(pending, timeout=timeout_s)

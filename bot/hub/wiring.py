@@ -15,11 +15,12 @@ from bot.agents.directory import AgentDirectory
 from bot.channels import Channels, open_delivery
 from bot.channels.settings import ChannelSettings
 from bot.channels.store import ChannelStore
-from bot.client_profile import load_client_profile
+from bot.client_file import read_client_file
+from bot.client_profile import profile_from_dict
 from bot.conversations.accept import Acceptor
 from bot.conversations.agent_connections import AgentConnections
 from bot.conversations.bot_step import BotStep, UnreadableStep
-from bot.conversations.closure import Closures, load_client_id, load_idle_minutes
+from bot.conversations.closure import Closures, client_id_of, idle_minutes_of
 from bot.conversations.connections import Connections
 from bot.conversations.rasa_client import RasaClient
 from bot.conversations.receipts import Receipts
@@ -27,32 +28,32 @@ from bot.conversations.store import Store, utcnow
 from bot.conversations.turns import Pipeline, TurnAnswerer, Turns
 from bot.db import make_engine
 from bot.db import prepare as prepare_database
-from bot.frustration.config import load_escalation_config
+from bot.frustration.config import escalation_config_from_dict
 from bot.handoff import steps as handoff_steps
-from bot.handoff.config import load_handoff_config
+from bot.handoff.config import handoff_config_from_dict
 from bot.handoff.agent_actions import AgentActions
 from bot.handoff.context import HandoffContext
 from bot.handoff.escalation import Escalation
 from bot.handoff.queue_views import QueueViews
 from bot.handoff.store import HandoffStore
-from bot.hub.services import HandoffUnits, Hub
+from bot.hub.services import Background, HandoffUnits, Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.kb.answers import AnswerLog
 from bot.kpis.metrics import Kpis
 from bot.outreach import steps as outreach_steps
 from bot.outreach.app import build_service as build_outreach
-from bot.qa.config import load_qa_config
+from bot.qa.config import qa_config_from_client
 from bot.qa.scorecards import Scorecards
 from bot.settings import Settings
 from bot.surveys import steps as survey_steps
-from bot.surveys.config import load_survey_config
+from bot.surveys.config import survey_config_from_dict
 from bot.surveys.service import SurveyService
 from bot.surveys.store import SurveyStore
 
 log = logging.getLogger(__name__)
 
 
-def turn_pipeline(*, surveys: SurveyService, outreach, handoffs: Escalation, closures: Closures, store: Store,
+def turn_pipeline(*, surveys: SurveyService, outreach, escalation: Escalation, closures: Closures, store: Store,
                   rasa: RasaClient, text_limit: int) -> Pipeline:
     """The order of a customer turn: the first step that claims a message and answers it wins."""
     return Pipeline(
@@ -60,20 +61,20 @@ def turn_pipeline(*, surveys: SurveyService, outreach, handoffs: Escalation, clo
             survey_steps.SurveyAnswer(surveys),  # the hub's own question, whoever is talking
             outreach_steps.ConsentKeyword(outreach),  # STOP / START on every channel, whoever is talking
             survey_steps.SurveyComment(surveys, store),  # the answer to the survey's "anything to add?"
-            handoff_steps.PersonOwnsChat(handoffs),  # a person answers: the bot stays silent
-            handoff_steps.HubButtons(handoffs),  # open a ticket / keep talking to the bot
+            handoff_steps.PersonOwnsChat(escalation),  # a person answers: the bot stays silent
+            handoff_steps.HubButtons(escalation),  # open a ticket / keep talking to the bot
             UnreadableStep(text_limit),  # empty or too long: the hub says why
-            handoff_steps.Escalation(handoffs),  # frustration and policy: hand over now, or set the tone
+            handoff_steps.Escalation(escalation),  # frustration and policy: hand over now, or set the tone
             BotStep(rasa),  # ask the bot
         ],
-        amenders=[handoff_steps.BotHandover(handoffs)],  # the bot asked for a person
-        after_turn=[handoff_steps.TurnAnalysis(handoffs), survey_steps.GoodbyeSurvey(surveys, closures)],
+        amenders=[handoff_steps.BotHandover(escalation)],  # the bot asked for a person
+        after_turn=[handoff_steps.TurnAnalysis(escalation), survey_steps.GoodbyeSurvey(surveys, closures)],
     )
 
 
 async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     """Everything the hub runs, built once in its lifespan (`Hub.close` releases it)."""
-    client_file = settings.client_file
+    client = read_client_file(settings.client_file)  # parsed once; each feature gets its section
     engine = make_engine(settings.hub_db_url)  # the one engine of the hub database; every store shares it
     # Migrate when asked (CAREBOT_DB_UPGRADE); otherwise refuse to run on an older schema (docs/database.md).
     await anyio.to_thread.run_sync(prepare_database, engine, settings.db_upgrade)
@@ -83,21 +84,21 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     channel_store = ChannelStore(store)
     delivery = open_delivery(channel_settings, channel_store)
     connections, agents = Connections(sink=delivery.sink), AgentConnections()
-    surveys = SurveyService(SurveyStore(store), load_survey_config(client_file))
+    surveys = SurveyService(SurveyStore(store), survey_config_from_dict(client.get("surveys")))
     handoff_store = HandoffStore(store)
-    scorecards = Scorecards(store, load_qa_config(client_file))
-    closures = Closures(store, client=load_client_id(client_file), idle_minutes=load_idle_minutes(client_file),
+    scorecards = Scorecards(store, qa_config_from_client(client))
+    closures = Closures(store, client=client_id_of(client), idle_minutes=idle_minutes_of(client),
                         handoffs=handoff_store, listeners=[scorecards.on_closed])
     crm = open_crm_once(settings.crm_url)
     # The handoff (docs/handoff.md, "Code"): the queue first, since the other units tell it what changed.
-    handoff_config, text_limit = load_handoff_config(client_file), settings.max_message_chars
+    handoff_config, text_limit = handoff_config_from_dict(client.get("handoff")), settings.max_message_chars
     queue = QueueViews(store=store, handoffs=handoff_store, customers=connections, agents=agents,
                        directory=directory, answers=answers, config=handoff_config)
     receipts = Receipts(store, connections, tell_agents=queue.tell_agents)
     handoffs = HandoffUnits(
         escalation=Escalation(store=store, handoffs=handoff_store, rasa=rasa, queue=queue, answers=answers,
-                              policy=load_escalation_config(client_file), config=handoff_config,
-                              client=load_client_profile(client_file), crm=crm,
+                              policy=escalation_config_from_dict(client.get("escalation")), config=handoff_config,
+                              client=profile_from_dict(dict(client)), crm=crm,
                               on_customer=channel_store.link_customer_of, text_limit=text_limit),
         agents=AgentActions(store=store, handoffs=handoff_store, rasa=rasa, customers=connections, agents=agents,
                             directory=directory, queue=queue, receipts=receipts, surveys=surveys,
@@ -110,24 +111,24 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     await anyio.to_thread.run_sync(handoffs.escalation.warm_up)
     outreach = await anyio.to_thread.run_sync(
         lambda: build_outreach(settings, rasa=rasa, connections=connections, store=store, channels=delivery,
-                               crm=crm))
+                               crm=crm, client=client))
 
-    pipeline = turn_pipeline(surveys=surveys, outreach=outreach, handoffs=handoffs.escalation, closures=closures,
+    pipeline = turn_pipeline(surveys=surveys, outreach=outreach, escalation=handoffs.escalation, closures=closures,
                              store=store, rasa=rasa, text_limit=text_limit)
     answerer = TurnAnswerer(store, pipeline, push=connections.push, read_by_bot=receipts.read_by_hub,
                             notify_queue=queue.notify_queue)
     turns = Turns(store, Acceptor(store, on_accepted=[outreach_steps.reply_listener(outreach)]), answerer)
     key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
+    background = Background()
+    channels = Channels(settings=channel_settings, store=channel_store, turns=turns, connections=connections,
+                        delivery=delivery, platforms=delivery.platforms, http=delivery.http, spawn=background.spawn,
+                        crm=crm, text_limit=text_limit, remember_customer=handoffs.escalation.remember_customer)
     hub = Hub(
         settings=settings, store=store, rasa=rasa, turns=turns, connections=connections, agents=agents,
         directory=directory, handoffs=handoffs, sessions=SessionTokens(key, ttl_s=settings.session_ttl_days * 86400),
         receipts=receipts, closures=closures, scorecards=scorecards, outreach=outreach, answers=answers,
-        kpis=await anyio.to_thread.run_sync(Kpis, store), crm=crm,
+        kpis=await anyio.to_thread.run_sync(Kpis, store), channels=channels, background=background, crm=crm,
     )
-    hub.channels = Channels(settings=channel_settings, store=channel_store, turns=turns, connections=connections,
-                            delivery=delivery, platforms=delivery.platforms, http=delivery.http, spawn=hub.spawn,
-                            crm=crm, text_limit=settings.max_message_chars,
-                            remember_customer=handoffs.escalation.remember_customer)
     delivery.start()
     hub.spawn(sweep_idle(closures), name="idle-sweeper")
     if settings.outreach_loop:
@@ -163,8 +164,7 @@ async def sweep_idle(closures: Closures) -> None:
 
 async def close(hub: Hub) -> None:
     """Stop in order: no new outreach, finish answers being produced, then close the channels and the database."""
-    for task in [t for t in hub.background if t.get_name() == "idle-sweeper"]:
-        task.cancel()
+    hub.background.cancel("idle-sweeper")
     await hub.outreach.stop()  # no new sends; a job mid-send is finished or its claim expires
     await hub.drain(timeout_s=hub.settings.rasa_timeout_s + 5)
     await hub.channels.close()  # after the drain: answers produced meanwhile are in the outbox

@@ -54,6 +54,13 @@ class KbAnswer(Base):
 
 
 class AnswerLog:
+    @staticmethod
+    def feedback_of(session: Any, conversation_ids: list[str]) -> list[tuple]:
+        """(conversation id, created at, helpful) of the answers the customers judged (read by the KPIs)."""
+        return list(session.execute(select(KbAnswer.conversation_id, KbAnswer.created_at, KbAnswer.helpful)
+                                    .where(KbAnswer.conversation_id.in_(conversation_ids),
+                                           KbAnswer.helpful.is_not(None))))
+
     def __init__(self, url: "str | Engine") -> None:
         self.engine, self._owns_engine = engine_for(url)
         self._session = sessionmaker(self.engine, expire_on_commit=False)

@@ -36,10 +36,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.conversations.closure import Closure, ClosureRow, aware, day_bounds  # noqa: F401 - day_bounds re-exported
+from bot.conversations.closure import (Closure, aware, day_bounds,  # noqa: F401 - day_bounds re-exported
+                                       episodes_closed, episodes_of)
+from bot.handoff.store import HandoffStore
+from bot.kb.answers import AnswerLog
+from bot.qa.scorecards import Scorecards
+from bot.surveys.store import SurveyStore
 from bot.conversations.store import Store
 
 BY = ("day", "channel", "intent", "agent", "client")
@@ -139,31 +143,18 @@ class Kpis:
         self._session = sessionmaker(store.engine, expire_on_commit=False)
 
     def _load(self, since: datetime, until: datetime):
-        from bot.handoff.store import HandoffRow, TurnRow
-        from bot.kb.answers import KbAnswer
-        from bot.qa.scorecards import ScorecardRow
-        from bot.surveys.store import SurveyResponse
-
+        """Everything the KPIs of [since, until) need, in one session; each table asked of its owner."""
         with self._session() as session:
-            episodes = [Closure.of(r) for r in session.scalars(
-                select(ClosureRow).where(ClosureRow.closed_at >= since, ClosureRow.closed_at < until)
-                .order_by(ClosureRow.closed_at, ClosureRow.id))]
+            episodes = episodes_closed(session, since, until)
             ids = sorted({e.conversation_id for e in episodes})
             every, surveys, handoffs, turns, kb, qa = [], [], [], [], [], []
             for chunk in _chunks(ids):
-                every += [Closure.of(r) for r in session.scalars(
-                    select(ClosureRow).where(ClosureRow.conversation_id.in_(chunk)))]
-                surveys += session.execute(select(
-                    SurveyResponse.conversation_id, SurveyResponse.kind, SurveyResponse.score, SurveyResponse.asked_at)
-                    .where(SurveyResponse.conversation_id.in_(chunk), SurveyResponse.status == "answered")).all()
-                handoffs += session.scalars(select(HandoffRow).where(HandoffRow.conversation_id.in_(chunk))).all()
-                turns += session.execute(select(TurnRow.conversation_id, TurnRow.message_id, TurnRow.score)
-                                         .where(TurnRow.conversation_id.in_(chunk))).all()
-                kb += session.execute(select(KbAnswer.conversation_id, KbAnswer.created_at, KbAnswer.helpful)
-                                      .where(KbAnswer.conversation_id.in_(chunk),
-                                             KbAnswer.helpful.is_not(None))).all()
-                qa += session.execute(select(ScorecardRow.closure_id, ScorecardRow.final_score)
-                                      .where(ScorecardRow.conversation_id.in_(chunk))).all()
+                every += episodes_of(session, chunk)
+                surveys += SurveyStore.answered_scores(session, chunk)
+                handoffs += HandoffStore.handoffs_of(session, chunk)
+                turns += HandoffStore.turn_scores(session, chunk)
+                kb += AnswerLog.feedback_of(session, chunk)
+                qa += Scorecards.final_scores(session, chunk)
         return episodes, every, surveys, handoffs, turns, kb, qa
 
     def _measure(self, since: datetime, until: datetime) -> tuple[list[tuple[Closure, _Group]], Counter]:
@@ -261,19 +252,14 @@ class Kpis:
     def surveys(self, start: date, end: date, limit: int = 200) -> dict[str, Any]:
         """Answer distributions (score -> count), skips, and the customers' comments (newest first) of the
         surveys that follow the episodes closed from ``start`` to ``end``."""
-        from bot.surveys.store import SurveyResponse
-
         since, until = day_bounds(start, end)
         with self._session() as session:
-            episodes = [Closure.of(r) for r in session.scalars(
-                select(ClosureRow).where(ClosureRow.closed_at >= since, ClosureRow.closed_at < until))]
+            episodes = episodes_closed(session, since, until)
             ids = sorted({e.conversation_id for e in episodes})
             every, rows = [], []
             for chunk in _chunks(ids):
-                every += [Closure.of(r) for r in session.scalars(
-                    select(ClosureRow).where(ClosureRow.conversation_id.in_(chunk)))]
-                rows += session.scalars(select(SurveyResponse).where(SurveyResponse.conversation_id.in_(chunk))
-                                        .order_by(SurveyResponse.id)).all()
+                every += episodes_of(session, chunk)
+                rows += SurveyStore.responses_of(session, chunk)
         by_conversation: dict[str, list[Closure]] = defaultdict(list)
         for closure in sorted(every, key=lambda c: (c.closed_at, c.id)):
             by_conversation[closure.conversation_id].append(closure)

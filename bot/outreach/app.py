@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Mapping
 
-import yaml
-
+from bot.client_file import read_client_file
 from bot.outreach.campaigns import CampaignError, load_campaigns
-from bot.outreach.config import load_outreach_config
+from bot.outreach.config import outreach_config_from_client
 from bot.outreach.service import OutreachService
 from bot.outreach.store import OutreachStore
 from bot.settings import Settings
@@ -16,21 +15,15 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def client_details(client_file: Any) -> tuple[str, dict[str, Any]]:
-    """(the client's time zone, its subscription plans) from client.yml."""
-    try:
-        data = yaml.safe_load(open(client_file, encoding="utf-8")) or {}
-    except OSError:
-        data = {}
-    return data.get("timezone") or "America/New_York", (data.get("subscription") or {}).get("plans") or {}
-
-
 def build_service(settings: Settings, *, rasa: Any = None, connections: Any = None, store: Any,
-                  channels: Any = None, crm: Any = None) -> OutreachService:
-    zone, plans = client_details(settings.client_file)
+                  channels: Any = None, crm: Any = None, client: Mapping[str, Any] | None = None) -> OutreachService:
+    """``client``: the parsed client file (read here when not given)."""
+    client = client if client is not None else read_client_file(settings.client_file)
+    zone = client.get("timezone") or "America/New_York"
+    plans = (client.get("subscription") or {}).get("plans") or {}
     outreach_store = OutreachStore(store)
     service = OutreachService(store=outreach_store, rasa=rasa, connections=connections,
-                              config=load_outreach_config(settings.client_file), crm=crm,
+                              config=outreach_config_from_client(client), crm=crm,
                               client_zone=zone, plans=plans, text_limit=settings.max_message_chars,
                               channels=channels)
     try:

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.outreach.campaigns import Campaign
 
@@ -94,16 +92,14 @@ def event_recipients(crm: Any, body: dict[str, Any]) -> tuple[list[dict[str, Any
     return out, unknown
 
 
-def closed_handoffs(session: Session, campaign: Campaign, now: datetime, lookback: timedelta) -> list[Recipient]:
-    """Customers whose handoff closed as the trigger asks, each due ``after_days`` after the close."""
-    from bot.handoff.store import CLOSED, HandoffRow, TurnRow
+def closed_handoffs(handoffs: Any, campaign: Campaign, now: datetime, lookback: timedelta) -> list[Recipient]:
+    """Customers whose handoff closed as the trigger asks, each due ``after_days`` after the close.
 
+    ``handoffs``: bot.handoff.store.HandoffStore, the owner of those tables."""
     trigger = campaign.trigger
     delay = timedelta(days=trigger.after_days)
     since = now - delay - lookback
-    rows = session.scalars(select(HandoffRow).where(HandoffRow.status == CLOSED,
-                                                    HandoffRow.disposition == trigger.disposition,
-                                                    HandoffRow.ended_at >= since)).all()
+    rows = handoffs.closed_since(trigger.disposition, since)
     out = []
     for row in rows:
         customer = row.customer or {}
@@ -111,7 +107,7 @@ def closed_handoffs(session: Session, campaign: Campaign, now: datetime, lookbac
             continue
         matches = row.skill in trigger.skills
         if not matches and trigger.intents:
-            intents = set(session.scalars(select(TurnRow.intent).where(TurnRow.conversation_id == row.conversation_id)))
+            intents = handoffs.intents_of(row.conversation_id)
             matches = bool(intents & set(trigger.intents))
         if not matches:
             continue

@@ -143,25 +143,27 @@ def _run(args: argparse.Namespace) -> int:
     def action(settings, store, service) -> int:
         import asyncio
 
-        asyncio.run(_run_service(settings, args.channel_settings, store, service, now,
+        asyncio.run(_run_service(settings, args.channel_settings, store, service.crm, now,
                                  once=args.once or now is not None))
         return 0
 
     return _with_service(args, action)
 
 
-async def _run_service(settings, channel_settings, store, service, now, *, once: bool) -> None:
+async def _run_service(settings, channel_settings, store, crm, now, *, once: bool) -> None:
     """The scheduler outside the hub: sends through the Rasa server and the channels' outbox (no sockets)."""
     from bot.channels import open_delivery
     from bot.channels.store import ChannelStore
     from bot.conversations.connections import Connections
     from bot.conversations.rasa_client import RasaClient
+    from bot.outreach.app import build_service
 
     rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
     channel_store = ChannelStore(store)
     delivery = open_delivery(channel_settings, channel_store)
     delivery.start()
-    service.rasa, service.connections, service.channels = rasa, Connections(sink=delivery.sink), delivery
+    service = build_service(settings, rasa=rasa, connections=Connections(sink=delivery.sink), store=store,
+                            channels=delivery, crm=crm)
     try:
         if once:
             report = await service.tick(now)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
+from typing import Any, Mapping
 
-import yaml
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,13 @@ def _time(value: object, default: time) -> time:
 
 
 def load_outreach_config(client_file: Path) -> OutreachConfig:
-    try:
-        data = yaml.safe_load(Path(client_file).read_text(encoding="utf-8")) or {}
-    except OSError:
-        data = {}
+    from bot.client_file import read_client_file
+
+    return outreach_config_from_client(read_client_file(client_file))
+
+
+def outreach_config_from_client(data: Mapping[str, Any]) -> OutreachConfig:
+    """The `outreach:` section of the parsed client file."""
     section = data.get("outreach") or {}
     quiet = section.get("quiet_hours") or {}
     cap = section.get("frequency_cap") or {}

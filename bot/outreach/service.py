@@ -22,12 +22,12 @@ from typing import Any, Callable, TypeVar
 from zoneinfo import ZoneInfo
 
 import anyio
-from sqlalchemy.orm import Session
 
 from bot.conversations import messages
 from bot.conversations.rasa_client import RasaFailure
 from bot.conversations.store import OutboundDraft, StoredMessage, utcnow
 from bot.crm.interface import phone_digits
+from bot.handoff.store import HandoffStore
 from bot.outreach import audience
 from bot.outreach.campaigns import Campaign, CampaignError, parse_campaign
 from bot.outreach.config import OutreachConfig
@@ -244,8 +244,8 @@ class OutreachService:
                 continue
             try:
                 if campaign.trigger.kind == "handoff_closed":
-                    with Session(self.store.engine) as session:
-                        recipients = audience.closed_handoffs(session, campaign, now, timedelta(days=2))
+                    recipients = audience.closed_handoffs(HandoffStore(self.hub_store), campaign, now,
+                                                          timedelta(days=2))
                 else:
                     recipients = audience.segment(self._crm(), campaign, now, run_key, self.plans)
             except Exception as exc:  # noqa: BLE001 - the CRM down: the next run tries again

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 
 CRITERIA = ("resolution", "frustration", "empathy", "repeats", "response_time")
 DEFAULT_WEIGHTS = {"resolution": 30.0, "frustration": 20.0, "empathy": 20.0, "repeats": 15.0, "response_time": 15.0}
@@ -45,6 +44,12 @@ def qa_config_from_dict(section: Mapping[str, Any] | None, annoyed_score: float 
 
 
 def load_qa_config(path: str | Path) -> QaConfig:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    from bot.client_file import read_client_file
+
+    return qa_config_from_client(read_client_file(path, QaConfigError))
+
+
+def qa_config_from_client(data: Mapping[str, Any]) -> QaConfig:
+    """The `qa:` section (and the escalation's `annoyed_score`) of the parsed client file."""
     annoyed = float((data.get("escalation") or {}).get("annoyed_score", 0.5))
     return qa_config_from_dict(data.get("qa"), annoyed)

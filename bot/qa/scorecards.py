@@ -13,6 +13,7 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.closure import Closure, ClosureRow, aware, is_customer_turn
+from bot.handoff.store import HandoffStore
 from bot.conversations.store import CUSTOMER, Base, Message, Store, StoredMessage, utcnow
 from bot.qa.config import QaConfig
 from bot.qa.criteria import Episode, Line, score_episode
@@ -59,27 +60,28 @@ def _review(row: ReviewRow) -> dict[str, Any]:
 
 
 class Scorecards:
+    @staticmethod
+    def final_scores(session: Any, conversation_ids: list[str]) -> list[tuple]:
+        """(closure id, final score) of the scorecards of these conversations (read by the KPIs)."""
+        return list(session.execute(select(ScorecardRow.closure_id, ScorecardRow.final_score)
+                                    .where(ScorecardRow.conversation_id.in_(conversation_ids))))
+
     def __init__(self, store: Store, config: QaConfig) -> None:
         self.store = store
         self.config = config
+        self.handoffs = HandoffStore(store)  # the owner of the handoff and turn-analysis tables
         self._session = sessionmaker(store.engine, expire_on_commit=False)
 
     # -- computing ----------------------------------------------------------------------------------
     def episode(self, closure: Closure) -> tuple[Episode, list[StoredMessage]]:
-        from bot.handoff.store import HandoffRow, TurnRow
-
         with self._session() as session:
             rows = session.scalars(select(Message).where(
                 Message.conversation_id == closure.conversation_id, Message.id >= closure.first_message_id,
                 Message.id <= closure.last_message_id).order_by(Message.id)).all()
-            turns = {t.message_id: t for t in session.scalars(select(TurnRow).where(
-                TurnRow.conversation_id == closure.conversation_id, TurnRow.message_id >= closure.first_message_id,
-                TurnRow.message_id <= closure.last_message_id))}
-            accepted = None
-            if closure.handoff_id is not None:
-                handoff = session.get(HandoffRow, closure.handoff_id)
-                accepted = aware(handoff.accepted_at) if handoff is not None else None
             messages = [StoredMessage.of(row) for row in rows]
+        turns = self.handoffs.turns_between(closure.conversation_id, closure.first_message_id,
+                                            closure.last_message_id)
+        accepted = self.handoffs.accepted_at(closure.handoff_id) if closure.handoff_id is not None else None
         lines = []
         for row, message in zip(rows, messages):
             if message.sender == CUSTOMER and not is_customer_turn(row):

@@ -5,7 +5,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 
 
 class SurveyConfigError(ValueError):
@@ -67,5 +66,6 @@ def survey_config_from_dict(section: Mapping[str, Any] | None) -> SurveyConfig:
 
 
 def load_survey_config(path: str | Path) -> SurveyConfig:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    return survey_config_from_dict(data.get("surveys"))
+    from bot.client_file import read_client_file
+
+    return survey_config_from_dict(read_client_file(path, SurveyConfigError).get("surveys"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,6 +50,19 @@ class Survey:
 class SurveyStore:
     def __init__(self, store: Store) -> None:
         self._session = store._session  # noqa: SLF001 - one database, one session factory
+
+    # -- read by the KPIs (bot/kpis), inside their session: one snapshot of the database ----------------
+    @staticmethod
+    def answered_scores(session: Any, conversation_ids: list[str]) -> list[tuple]:
+        """(conversation id, kind, score, asked at) of the answered questions of these conversations."""
+        return list(session.execute(select(
+            SurveyResponse.conversation_id, SurveyResponse.kind, SurveyResponse.score, SurveyResponse.asked_at)
+            .where(SurveyResponse.conversation_id.in_(conversation_ids), SurveyResponse.status == "answered")))
+
+    @staticmethod
+    def responses_of(session: Any, conversation_ids: list[str]) -> list["SurveyResponse"]:
+        return list(session.scalars(select(SurveyResponse).where(SurveyResponse.conversation_id.in_(conversation_ids))
+                                    .order_by(SurveyResponse.id)))
 
     def ask(self, conversation_id: str, kind: str, trigger: str, *, handoff_id: int | None = None,
             agent_id: int | None = None) -> Survey:
