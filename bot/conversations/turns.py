@@ -27,7 +27,7 @@ import logging
 import weakref
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Awaitable, Callable, Protocol, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Iterator, Protocol, Sequence, TypeVar
 
 import anyio
 
@@ -145,18 +145,20 @@ class TurnAnswerer:
 
     async def _run(self, inbound: StoredMessage, push: Push, typing: bool) -> list[StoredMessage]:
         turn = Turn(inbound, await self._db(self.store.handled_by, inbound.conversation_id))
-        claimed = [step for step in self.pipeline.steps if await step.claims(turn)]
-        shows_typing = typing and bool(claimed) and claimed[0].bot_reads
+        steps = iter(self.pipeline.steps)
+        step = await _next_claiming(steps, turn)  # claims are asked in order, and only until one answers
+        shows_typing = typing and step is not None and step.bot_reads
         if shows_typing:  # the bot has read it and is writing
             await self.read_by_bot(turn.conversation_id, by="bot", up_to=inbound.id)
             await push(turn.conversation_id, {"type": "typing", "on": True})
         try:
             reply = None
-            for step in claimed:
+            while step is not None:
                 reply = await step.handle(turn)
                 if reply is not None:
                     reply.step = reply.step or step.name
                     break
+                step = await _next_claiming(steps, turn)
             if reply is None:
                 log.error("no turn step answered; the message stays pending",
                           extra={"event": "turn_unanswered", "conversation_id": turn.conversation_id,
@@ -185,6 +187,13 @@ class TurnAnswerer:
         if notify_queue and self.notify_queue is not None:
             await self.notify_queue()
         return stored
+
+
+async def _next_claiming(steps: Iterator[TurnStep], turn: Turn) -> TurnStep | None:
+    for step in steps:
+        if await step.claims(turn):
+            return step
+    return None
 
 
 class Turns:

@@ -2,7 +2,7 @@
 
 - ``PersonOwnsChat``  while a person has (or will have) the chat, the message goes to them, the bot is silent
 - ``HubButtons``      the hub's own buttons (open a ticket, keep talking to the bot)
-- ``Escalation``      frustration and the escalation policy: hand over now, or set the bot's tone
+- ``EscalationCheck`` frustration and the escalation policy: hand over now, or set the bot's tone
 - ``BotHandover``     amends the bot's reply when the bot itself asked for a person
 - ``TurnAnalysis``    after the bot answered: what it understood (intent, entities) for the policy and KPIs
 """
@@ -47,7 +47,7 @@ class HubButtons:
         return Reply(await self.escalation.hub_choice(turn.conversation_id, turn.button))
 
 
-class Escalation:
+class EscalationCheck:
     """Every message the bot would read is scored first; the policy may hand over instead."""
 
     name = "escalation"

@@ -64,7 +64,7 @@ def turn_pipeline(*, surveys: SurveyService, outreach, escalation: Escalation, c
             handoff_steps.PersonOwnsChat(escalation),  # a person answers: the bot stays silent
             handoff_steps.HubButtons(escalation),  # open a ticket / keep talking to the bot
             UnreadableStep(text_limit),  # empty or too long: the hub says why
-            handoff_steps.Escalation(escalation),  # frustration and policy: hand over now, or set the tone
+            handoff_steps.EscalationCheck(escalation),  # frustration and policy: hand over now, or set the tone
             BotStep(rasa),  # ask the bot
         ],
         amenders=[handoff_steps.BotHandover(escalation)],  # the bot asked for a person

@@ -224,3 +224,25 @@ def test_accept_tells_its_listeners_once_per_new_message(store):
 
     run(scenario())
     assert seen == ["first", "second"]
+
+
+def test_later_steps_are_not_asked_once_a_step_answered(store):
+    asked = []
+
+    def claims(name):
+        def check(turn):
+            asked.append(name)
+            return True
+        return check
+
+    turns, _ = build(store, [Step("first", claims=claims("first")), Step("second", claims=claims("second"),
+                                                                           answer="second answers"),
+                             Step("third", claims=claims("third"), answer="never")])
+
+    async def scenario():
+        conversation = await turns.create_conversation()
+        accepted = await turns.accept(Inbound(conversation, "hi", "c1"))
+        return await turns.answer(accepted.inbound)
+
+    assert [m.text for m in run(scenario())] == ["second answers"]
+    assert asked == ["first", "second"]  # a step's claim can cost a query: the third is never asked
