@@ -109,6 +109,7 @@ class OutreachService:
                  crm: Any, client_zone: str = "America/New_York", plans: dict[str, Any] | None = None,
                  clock: Callable[[], datetime] = utcnow, text_limit: int = 4000, channels: Any = None) -> None:
         self.store, self.hub_store = store, store.hub
+        self.handoffs = HandoffStore(store.hub)  # closed handoffs: the check-in campaigns' audience
         self.rasa, self.connections, self.config = rasa, connections, config
         # bot.crm.sql.SqlCrm, opened once by the caller (None: no CRM, events naming customers are refused)
         self.crm, self.client_zone, self.plans, self.clock = crm, client_zone, plans or {}, clock
@@ -244,8 +245,7 @@ class OutreachService:
                 continue
             try:
                 if campaign.trigger.kind == "handoff_closed":
-                    recipients = audience.closed_handoffs(HandoffStore(self.hub_store), campaign, now,
-                                                          timedelta(days=2))
+                    recipients = audience.closed_handoffs(self.handoffs, campaign, now, timedelta(days=2))
                 else:
                     recipients = audience.segment(self._crm(), campaign, now, run_key, self.plans)
             except Exception as exc:  # noqa: BLE001 - the CRM down: the next run tries again
