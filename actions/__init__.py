@@ -9,6 +9,8 @@ each concrete `Action` subclass:
     callbacks.py  validate_callback_request_form, action_submit_callback
     store.py      action_store_hours
     knowledge.py  action_kb_answer, action_kb_feedback (knowledge-base answers)
+    topics.py     action_topic_answer, action_accept_offer (grounded intent answers, questions
+                  before actions)
     handoff.py    action_handoff, action_handoff_returned (to a person and back)
 
 Shared plumbing (CRM access, the client profile, form base classes) is in `common.py`

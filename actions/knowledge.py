@@ -168,7 +168,7 @@ class ActionKbAnswer(SafeAction):
 class ActionKbFeedback(SafeAction):
     """The customer's "did this help?" after a KB answer (or "none of these" after a choice)."""
 
-    failure_response = "utter_anything_else"
+    failure_response = "utter_no_problem"
 
     def name(self) -> str:
         return "action_kb_feedback"
@@ -182,8 +182,8 @@ class ActionKbFeedback(SafeAction):
             utter(dispatcher, response="utter_kb_helped" if helpful else "utter_kb_not_helped")
         elif outcome == CLARIFIED and not helpful:
             utter(dispatcher, response="utter_kb_not_helped")
-        else:
-            utter(dispatcher, response="utter_anything_else")
+        else:  # nothing (or a choice of articles) to say thanks for: never a bare "anything else?"
+            utter(dispatcher, response="utter_glad_it_helped" if helpful else "utter_no_problem")
             return [SlotSet(OUTCOME_SLOT, None)]
         if answer_id is not None:
             try:

@@ -234,7 +234,10 @@ _THREAT = _compile(
     r"\bnever (?:order|buy|shop|use)\w* (?:from|with|here|you|again)\b", r"\b(?:take|taking) my business\b",
     r"\bdisput\w* (?:the|this|a) (?:charge|payment|transaction)\b", r"\bcharge ?back\b",
     r"\b(?:leave|leaving|write|writing|post|posting) (?:a )?(?:bad |1[- ]star |one[- ]star |terrible )?review\b",
-    r"\breport(?:ing)? (?:you|this|larkspur)\b", r"\bbetter business bureau\b", r"\bbbb\b", r"\blawyer\b",
+    r"\breport(?:ing)? (?:you|this|larkspur)\b", r"\bbetter business bureau\b", r"\bbbb\b",
+    # a lawyer as a threat ("I'm calling my lawyer"), not as a topic ("recommend a divorce lawyer")
+    r"\b(?:my|(?:get|call|contact|hire|involve|speak to|talk to|go to)\w* (?:a|my)) (?:lawyer|attorney)s?\b",
+    r"\b(?:lawyer|attorney)s? (?:will|are going to|is going to|gonna)\b", r"\blegal action\b",
     r"\bsue\b", r"\bsmall claims\b", r"\btrading standards\b", r"\bconsumer protection\b",
     r"\b(?:thinking|think) (?:of|about) cancell?ing\b", r"\bnot (?:sure )?(?:it'?s )?worth staying\b",
     r"\btell(?:ing)? everyone\b", r"\blast time i (?:order|buy|shop)\w*\b",

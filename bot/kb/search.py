@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 import numpy as np
 
@@ -252,6 +252,40 @@ class KnowledgeBase:
         passage, meta = index.passages[rows[best]], index.articles[article_id]
         return Hit(article_id, meta["title"], meta["url"], passage.heading, passage.text,
                    score=float(cosines[best]), dense=float(cosines[best]), lexical=float(lexical[best]))
+
+    def search_topics(self, query: str, topics: Collection[str], k: int = 3) -> list[Hit]:
+        """The best `k` articles among those filed under `topics` (folders of the knowledge base:
+        article ids "shipping/...", "returns/..."), each with its best passage. Every passage of
+        those articles is scored exactly (cosine plus the weighted lexical score, as for a picked
+        article), so a narrow topic never loses its passages to the candidate pool of the whole
+        base. `dense` of each hit is its passage's cosine to the query."""
+        query = check_query(query)
+        try:
+            self.refresh()
+        except KbError:
+            if self._index is None:
+                raise
+        prefixes = tuple(f"{t.strip('/')}/" for t in topics if t and t.strip("/"))
+        with self._lock:
+            index = self._index
+        rows = [i for i, p in enumerate(index.passages) if p.article_id.startswith(prefixes)]
+        if not rows:
+            return []
+        vector = self.encode_query(query)
+        cosines = index.embeddings[rows] @ vector
+        lexical = index.lexical.normalised_scores(query)[rows]
+        combined = cosines + self.ranking.lexical_weight * lexical
+        best: dict[str, int] = {}
+        for j, row in enumerate(rows):
+            article = index.passages[row].article_id
+            if article not in best or combined[j] > combined[best[article]]:
+                best[article] = j
+        hits = []
+        for article, j in sorted(best.items(), key=lambda item: -combined[item[1]])[:k]:
+            passage, meta = index.passages[rows[j]], index.articles[article]
+            hits.append(Hit(article, meta["title"], meta["url"], passage.heading, passage.text,
+                            score=float(combined[j]), dense=float(cosines[j]), lexical=float(lexical[j])))
+        return hits
 
     def search(self, query: str, k: int = 5, ranking: Ranking | None = None) -> list[Hit]:
         query = check_query(query)

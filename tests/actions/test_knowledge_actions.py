@@ -136,7 +136,7 @@ async def test_feedback_is_recorded(dispatcher, domain, answer_log, intent, help
 async def test_feedback_without_an_answer_is_not_taken_as_a_verdict(dispatcher, domain, answer_log):
     events = await ActionKbFeedback().run(dispatcher, tracker("yes", "affirm", slots={"kb_outcome": "no_answer"}),
                                           domain)
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_anything_else"]
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_glad_it_helped"]
     assert events == [SlotSet("kb_outcome", None)]
 
 

@@ -10,6 +10,7 @@ from action_testkit import load_tracker, texts
 from actions.fallback import LABELS_FILE, intent_labels, label_for, suggested_intents
 from actions.store import ActionStoreHours
 from bot import client_profile
+from tests.domain_file import intent_names
 
 pytestmark = pytest.mark.anyio
 
@@ -78,10 +79,10 @@ def test_suggestions_are_the_top_requests_of_the_ranking():
 
 def test_every_domain_intent_has_a_short_label(domain):
     labels = intent_labels()
-    missing = [intent for intent in domain["intents"] if intent not in labels]
+    missing = [intent for intent in intent_names(domain) if intent not in labels]
     assert missing == []
     assert all(0 < len(label) <= 40 for label in labels.values())
-    assert set(labels) <= set(domain["intents"])
+    assert set(labels) <= set(intent_names(domain))
 
 
 def test_labels_file_is_not_mistaken_for_rasa_training_data():

@@ -18,7 +18,7 @@ DOMAIN = PROJECT_ROOT / "domain.yml"
 
 # What a frustrated customer is most likely to see (issue 4).
 TONED = (
-    "utter_default", "utter_ask_rephrase", "utter_anything_else", "utter_complaint", "utter_out_of_scope",
+    "utter_default", "utter_ask_rephrase", "utter_no_problem", "utter_complaint", "utter_out_of_scope",
     "utter_kb_not_helped", "utter_kb_unavailable", "utter_technical_issue", "utter_crm_unavailable",
     "utter_form_stopped", "utter_too_many_attempts", "utter_refund_status", "utter_warranty_claim",
     "utter_offer_callback",

@@ -1,0 +1,161 @@
+"""Grounded answers for intents: action_topic_answer and action_accept_offer.
+
+action_topic_answer answers an informational intent (shipping options, store policies,
+payments, warranty, subscriptions, troubleshooting, ...) and a question about a flow intent
+("can I return opened coffee beans?", marked by bot/nlu/speech_act.py) with the best
+knowledge-base passage for the customer's own words within that intent's topics
+(data/intent_topics.yml), with its source. Only when no passage is confident does the
+intent's canned response `utter_<intent>` answer instead. After a question about a flow
+intent the bot offers the flow ("Start a return") as a button; a typed "yes" takes the offer
+(action_accept_offer), a button press starts the flow directly.
+
+Every answer is written to the knowledge-base answer log, like action_kb_answer's.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import SafeAction, button, log, log_error, utter
+from actions.knowledge import customer_question, get_answer_log, get_kb
+from bot.kb.answering import DEFAULT_POLICY, answer_text, extract
+from bot.kb.answers import ANSWERED, NO_ANSWER
+from bot.kb.index import KbError
+from bot.kb.search import Hit, QueryError
+from bot.settings import PROJECT_ROOT
+
+TOPICS_FILE = PROJECT_ROOT / "data" / "intent_topics.yml"
+OFFER_SLOT = "offered_intent"
+QUESTION_ENTITY = "question"
+CANDIDATES = 3
+# The forms that start each offered flow (data/rules/forms.yml starts them from the intent).
+FLOW_FORMS = {
+    "order_status": "order_lookup_form",
+    "delivery_late": "order_lookup_form",
+    "delivery_missing": "order_lookup_form",
+    "cancel_order": "order_lookup_form",
+    "return_request": "return_request_form",
+    "item_damaged": "return_request_form",
+    "item_wrong": "return_request_form",
+    "exchange_item": "return_request_form",
+    "double_charge": "billing_dispute_form",
+    "billing_dispute": "billing_dispute_form",
+}
+
+
+@dataclass(frozen=True)
+class Offer:
+    title: str
+    intent: str
+
+
+@dataclass(frozen=True)
+class IntentTopics:
+    topics: dict[str, tuple[str, ...]]
+    offers: dict[str, Offer]
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, mtime_ns: int) -> IntentTopics:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    topics = {str(k): tuple(str(t) for t in (v or [])) for k, v in (data.get("topics") or {}).items()}
+    offers = {
+        str(k): Offer(str(v["title"]), str(v.get("intent") or k))
+        for k, v in (data.get("offers") or {}).items()
+        if isinstance(v, dict) and v.get("title")
+    }
+    return IntentTopics(topics, offers)
+
+
+def intent_topics(path: Path = TOPICS_FILE) -> IntentTopics:
+    """The topic map; empty (every intent falls back to its canned response) when unreadable."""
+    try:
+        return _load(str(path), path.stat().st_mtime_ns)
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError) as exc:
+        log.error("intent topics unreadable", extra={"path": str(path), "error": str(exc)[:300]})
+        return IntentTopics({}, {})
+
+
+def asked_as_question(tracker: Tracker) -> bool:
+    return any(e.get("entity") == QUESTION_ENTITY for e in tracker.latest_message.get("entities") or [])
+
+
+def confident(hits: list[Hit]) -> Hit | None:
+    """The best passage when it is confident enough to answer with (the knowledge base's own
+    answer threshold, chosen on its development questions: bench/kb.py)."""
+    if hits and hits[0].dense >= DEFAULT_POLICY.answer_threshold:
+        return hits[0]
+    return None
+
+
+class ActionTopicAnswer(SafeAction):
+    failure_response = "utter_kb_unavailable"
+
+    def name(self) -> str:
+        return "action_topic_answer"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        config = intent_topics()
+        offer = config.offers.get(intent)
+        query = customer_question(tracker)
+        hits: list[Hit] = []
+        best, text, searched = None, "", False
+        if query and config.topics.get(intent):
+            searched = True
+            try:
+                kb = await asyncio.to_thread(get_kb)
+                hits = await asyncio.to_thread(kb.search_topics, query, config.topics[intent], CANDIDATES)
+                best = confident(hits)
+                text = await asyncio.to_thread(extract, best, query, kb.encode_texts) if best else None
+            except QueryError:
+                best = None
+            except KbError as exc:
+                log_error(self.name(), tracker, "knowledge base unavailable", exc)
+                best = None
+        if best is not None:
+            utter(dispatcher, answer_text(best, text))
+        elif f"utter_{intent}" in (domain.get("responses") or {}):
+            utter(dispatcher, response=f"utter_{intent}")
+        elif offer is None:
+            utter(dispatcher, response="utter_ask_rephrase")
+        if offer is not None:
+            utter(dispatcher, response="utter_offer_flow", buttons=[button(offer.title, offer.intent),
+                                                                     button("No, thanks", "deny")])
+        if searched:
+            await self.record(tracker, query, intent, best, hits)
+        return [SlotSet(OFFER_SLOT, offer.intent if offer else None)]
+
+    async def record(self, tracker: Tracker, query: str, intent: str, best: Hit | None, hits: list[Hit]) -> None:
+        outcome = ANSWERED if best is not None else NO_ANSWER
+        try:
+            await asyncio.to_thread(
+                lambda: get_answer_log().record(tracker.sender_id, query, outcome, hits,
+                                                shown=best.article_id if best else None, intent=intent)
+            )
+        except Exception as exc:  # noqa: BLE001 - the customer has their answer; the record is best effort
+            log_error(self.name(), tracker, "topic answer not recorded", exc)
+
+
+class ActionAcceptOffer(SafeAction):
+    """A typed "yes" after a topic answer: start the flow that was offered, if one was."""
+
+
+    def name(self) -> str:
+        return "action_accept_offer"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        offered = tracker.get_slot(OFFER_SLOT)
+        form = FLOW_FORMS.get(offered or "")
+        if form is None:
+            utter(dispatcher, response="utter_glad_it_helped")
+            return [SlotSet(OFFER_SLOT, None)]
+        return [SlotSet(OFFER_SLOT, None), FollowupAction(form)]
