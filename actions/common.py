@@ -262,8 +262,8 @@ class CareFormValidation(FormValidationAction, ABC):
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
         wanted = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
-        candidates = {k: v for k, v in sorted(tracker.slots_to_validate().items(), key=lambda kv: wanted.index(kv[0])
-                                              if kv[0] in wanted else len(wanted)) if k in wanted}
+        said = tracker.slots_to_validate()
+        candidates = {name: said[name] for name in wanted if name in said}  # in the form's order
         result: dict[str, Any] = dict(candidates)
         pending = list(candidates)
         stopped = False

@@ -340,13 +340,14 @@ def _window_closed_reply(order: Order, item: str | None, profile: ClientProfile,
     delivered_day = _local_date(profile, ship.delivered_at) if ship and ship.delivered_at else None
     if item is None and len(order.lines) == 1:
         item = order.lines[0].product
-    delivered = f" was delivered {on_day(delivered_day, today)} and" if delivered_day else "'s"
-    if item:
-        head = (f"I can't start a return for the {item}: order {order.order_id}{delivered} the {window}-day return "
-                f"window closed {closed}.")
+    if delivered_day:
+        when = f"was delivered {on_day(delivered_day, today)} and the {window}-day return window closed {closed}"
     else:
-        it = f"it was delivered {on_day(delivered_day, today)} and" if delivered_day else "its"
-        head = f"I can't start a return for order {order.order_id}: {it} the {window}-day return window closed {closed}."
+        when = f"has a {window}-day return window, which closed {closed}"
+    if item:
+        head = f"I can't start a return for the {item}: order {order.order_id} {when}."
+    else:
+        head = f"I can't start a return for order {order.order_id}: it {when}."
     credit_until = delivered_day + timedelta(days=STORE_CREDIT_DAYS) if delivered_day else None
     store_credit = return_type in (None, "return", "exchange") and credit_until is not None and today <= credit_until
     warranty = (f"if it's faulty, our warranty may still cover it: email {profile.support_email} with your order "
