@@ -271,19 +271,21 @@ def return_created_reply(case: ReturnCase, return_type: str | None, email: str |
     label = f"We've emailed a free prepaid return label {to}."
     refund = profile.money(case.refund_amount)
     if return_type in ("damaged", "wrong"):
-        what = "arrived damaged" if return_type == "damaged" else "wasn't what you ordered"
+        # the case's item is the order's line: what the customer ordered, not what came instead
+        sorry_for = (f"your {case.product} arrived damaged" if return_type == "damaged"
+                     else f"we sent the wrong item instead of your {case.product}")
         calm = Reply(
-            sorry(f"I'm sorry your {case.product} {what}. ",
+            sorry(f"I'm sorry {sorry_for}. ",
                   f"I've opened case {case.reference} for you. {label} Once it's on its way back, we'll send a "
                   f"replacement or refund {refund}, whichever you prefer: just reply to that email to choose. Refunds "
                   f"reach your original payment method within {profile.refund_days}.", apologised)
         )
         return by_tone(
             tone, calm,
-            annoyed=sorry(f"I'm sorry your {case.product} {what}; that's really disappointing, and it's our mistake. ",
+            annoyed=sorry(f"I'm sorry {sorry_for}; that's really disappointing, and it's our mistake. ",
                           f"Case {case.reference} is open. {label} We'll replace it or refund {refund}, your choice.",
                           apologised),
-            angry=sorry(f"I'm so sorry your {case.product} {what}. ",
+            angry=sorry(f"I'm so sorry {sorry_for}. ",
                         f"That's on us. Case {case.reference} is open and the return label is in your email; a "
                         f"replacement or {refund} back, your choice.", apologised),
         )

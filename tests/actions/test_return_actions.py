@@ -218,6 +218,13 @@ async def test_no_second_apology_in_the_turn_of_the_first(crm_url, dispatcher, d
     assert not apologises(text), text
 
 
+async def test_wrong_item_is_sorry_for_sending_something_else_than_the_item_ordered(crm_url, dispatcher, domain):
+    await submit(dispatcher, domain, return_type="wrong", return_item="Burr Grinder Pro",
+                 return_reason="the box has a hand grinder in it")
+    (text,) = texts(dispatcher)
+    assert text.startswith("I'm sorry we sent the wrong item instead of your Burr Grinder Pro. I've opened case RMA-")
+
+
 async def test_return_of_an_order_not_delivered_yet(crm_url, dispatcher, domain):
     events = await submit(dispatcher, domain, order_id="A1042", return_item="Pour-Over Kettle",
                           return_reason="changed my mind")
