@@ -58,7 +58,8 @@ class Opening:
         """The text with the spans of these entities cut out (entities without a span stay)."""
         names = set(entity_names)
         spans = sorted((e["start"], e["end"]) for e in self.entities
-                       if e.get("entity") in names and isinstance(e.get("start"), int) and isinstance(e.get("end"), int))
+                       if e.get("entity") in names and isinstance(e.get("start"), int)
+                       and isinstance(e.get("end"), int))
         out, at = [], 0
         for start, end in spans:
             if start >= at:
