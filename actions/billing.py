@@ -1,4 +1,9 @@
-"""Billing disputes: find the customer by email, match the charge, open a DSP- case."""
+"""Billing disputes: find the customer by email, match the charge, open a DSP- case.
+
+The form asks only what the customer hasn't said: an amount given before the email is checked
+once the account is known, the reason comes from the message that started the form when it has
+one ("I was charged twice"), and a double charge the account clearly shows is taken as the amount.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,6 +20,7 @@ from actions import replies
 from actions.common import (
     CareFormValidation,
     SafeAction,
+    apologised_this_turn,
     button,
     form_stopped_this_turn,
     log,
@@ -23,6 +29,7 @@ from actions.common import (
     utter,
     with_crm,
 )
+from actions.opening import opening_message, reason_from
 from bot.crm import CrmError, DisputeNotAllowed, Invoice
 from bot.parsing import AmountError, clean_text, normalize_email, parse_money
 
@@ -30,6 +37,7 @@ MAX_REASON_CHARS = 500
 RECENT_CHARGES = 5
 CHARGE_LOOKBACK_DAYS = 120  # Crm.find_charge looks this far back
 LOOKBACK_WORDS = "4 months"
+FORM = "billing_dispute_form"
 NOT_AN_EMAIL = "That doesn't look like an email address; it should look like name@example.com."
 ASK_REASON_AGAIN = "Sorry, I didn't catch what's wrong with the charge."
 
@@ -49,6 +57,16 @@ def recent_charge_buttons(invoices: list[Invoice]) -> list[dict[str, str]]:
         button(replies.charge_label(group[0], cfg, moment, len(group)), "inform", amount=f"{amount:.2f}")
         for (amount, _day), group in list(grouped.items())[:RECENT_CHARGES]
     ]
+
+
+def double_charged_amounts(invoices: list[Invoice]) -> list[Decimal]:
+    """Amounts charged more than once on the same day (the client's day), newest first."""
+    cfg = profile()
+    seen: dict[tuple[Decimal, object], int] = {}
+    for invoice in invoices:
+        key = (invoice.amount, cfg.local(invoice.issued_at).date())
+        seen[key] = seen.get(key, 0) + 1
+    return list(dict.fromkeys(amount for (amount, _day), count in seen.items() if count >= 2))
 
 
 class ValidateBillingDisputeForm(CareFormValidation):
@@ -77,9 +95,14 @@ class ValidateBillingDisputeForm(CareFormValidation):
         except AmountError as exc:
             utter(dispatcher, exc.message)
             return {"dispute_amount": None}
+        if not tracker.get_slot("email"):
+            return {"dispute_amount": f"{amount:.2f}"}  # checked once we know the customer
+        return await self.check_amount(amount, dispatcher, tracker)
+
+    async def check_amount(self, amount: Decimal, dispatcher: CollectingDispatcher,
+                           tracker: Tracker) -> dict[str, Any]:
+        """Is there a charge of `amount` on the account of `email`? Otherwise show the recent ones."""
         email = tracker.get_slot("email")
-        if not email:
-            return {"dispute_amount": None}  # asked again once we know the customer
         since = now() - timedelta(days=CHARGE_LOOKBACK_DAYS)
 
         def lookup(crm):
@@ -120,6 +143,54 @@ class ValidateBillingDisputeForm(CareFormValidation):
             utter(dispatcher, ASK_REASON_AGAIN)
         return {"dispute_reason": reason}
 
+    async def fill_from_context(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        slots: dict[str, Any] = {}
+        opening = opening_message(tracker, FORM)
+        if (opening is not None and tracker.get_slot("dispute_reason") is None
+                and tracker.get_slot(REQUESTED_SLOT) != "dispute_reason"):  # once asked, the answer counts
+            reason = reason_from(opening)
+            if reason:
+                slots["dispute_reason"] = reason
+        email, amount = tracker.get_slot("email"), tracker.get_slot("dispute_amount")
+        if not email:
+            return slots
+        just_checked = tracker.slots_to_validate()
+        if amount and "email" in just_checked and "dispute_amount" not in just_checked:
+            # said before the email: check it against the account now
+            try:
+                parsed = parse_money(amount)
+            except AmountError:
+                return {**slots, "dispute_amount": None}
+            return {**slots, **await self.check_amount(parsed, dispatcher, tracker)}
+        if (amount is None and opening is not None and opening.intent == "double_charge"
+                and tracker.get_slot(REQUESTED_SLOT) != "dispute_amount"):
+            double = await self.double_charge_on_account(email, dispatcher, tracker)
+            if isinstance(double, dict):  # the CRM is down: the form stops
+                return {**slots, **double}
+            if double is not None:
+                slots["dispute_amount"] = f"{double:.2f}"
+        return slots
+
+    async def double_charge_on_account(self, email: str, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker) -> Decimal | dict[str, Any] | None:
+        """The amount when the account shows exactly one same-day double charge in the look-back
+        period (the one the customer means), else None."""
+        since = now() - timedelta(days=CHARGE_LOOKBACK_DAYS)
+
+        def lookup(crm):
+            customer = crm.find_customer(email=email)
+            if customer is None:
+                return []
+            return [i for i in crm.invoices_for_customer(customer.customer_id, limit=20) if i.issued_at >= since]
+
+        try:
+            recent = await with_crm(lookup)
+        except CrmError as exc:
+            return self.crm_down(dispatcher, tracker, exc)
+        amounts = double_charged_amounts([i for i in recent if i.status != "refunded"])
+        return amounts[0] if len(amounts) == 1 else None
+
 
 class ActionSubmitDispute(SafeAction):
     def name(self) -> str:
@@ -146,7 +217,8 @@ class ActionSubmitDispute(SafeAction):
         customer, charges = await with_crm(lookup)
         if not charges:
             log.warning("dispute: charge no longer found", extra={"sender_id": tracker.sender_id})
-            utter(dispatcher, f"Sorry, I can no longer find that charge of {profile().money(Decimal(amount))}, so I "
+            lead = "I" if apologised_this_turn(tracker, dispatcher) else "Sorry, I"
+            utter(dispatcher, f"{lead} can no longer find that charge of {profile().money(Decimal(amount))}, so I "
                               f"couldn't open a case. A colleague can look into it with you.")
             return events + [FollowupAction("utter_offer_callback")]
         invoice = charges[0]  # the most recent: for a double charge, the duplicate

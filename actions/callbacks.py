@@ -75,7 +75,7 @@ class ActionSubmitCallback(SafeAction):
     def reset_events(self, tracker: Tracker) -> list[EventType]:
         return [SlotSet(slot, None) for slot in ("phone", "callback_time", "callback_topic", REQUESTED_SLOT)]
 
-    def crm_failed(self, dispatcher: CollectingDispatcher) -> None:
+    def crm_failed(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         # utter_crm_unavailable offers a call back, which is what just failed: give the number instead
         utter(dispatcher, replies.callback_failed(profile()).text)
 

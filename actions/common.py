@@ -8,12 +8,17 @@ from the tracker, so no extra slots are needed:
 - `verification_failed`: a wrong email for an order; three in one form run stop the form.
 - `form_stopped`: a validation action stopped its form (CRM down, too many attempts...);
   the submit action that Rasa's "submit" rule runs next sees it and stays silent.
+
+Apologies: a failure ("you sent me the wrong item") is answered with an apology response before
+the form asks anything (data/rules/forms.yml). What the actions say later in the same turn reads
+the turn back (`apologised_this_turn`) and leaves its own "sorry" out: never two in a row.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import re
 import threading
 from abc import ABC, abstractmethod
 from typing import Any, Callable, TypeVar
@@ -147,6 +152,43 @@ def marks_in_current_form(tracker: Tracker, form: str, mark: str) -> int:
     return count
 
 
+APOLOGY = re.compile(r"\b(sorry|apologi[sz]e\w*|apologies)\b", re.IGNORECASE)
+CRM_UNAVAILABLE = "utter_crm_unavailable"
+CRM_UNAVAILABLE_AFTER_APOLOGY = "utter_crm_unavailable_after_apology"  # the same without its "sorry"
+
+
+def apologises(text: object) -> bool:
+    return bool(text) and APOLOGY.search(str(text)) is not None
+
+
+def _response_apologises(name: str | None, domain: DomainDict | None) -> bool:
+    """Does any variant of the domain response `name` apologise (its text depends on the tone)?"""
+    if not name or not domain:
+        return False
+    return any(apologises(variant.get("text")) for variant in (domain.get("responses") or {}).get(name) or [])
+
+
+def apologised_this_turn(tracker: Tracker, dispatcher: CollectingDispatcher | None = None,
+                         domain: DomainDict | None = None) -> bool:
+    """Has the bot said sorry since the customer's last message: an apology response before the
+    form, or a message this action already sent (`dispatcher`; a response by name counts when
+    one of its variants in `domain` apologises)?"""
+    for message in (dispatcher.messages if dispatcher else []):
+        if apologises(message.get("text")) or _response_apologises(message.get("response"), domain):
+            return True
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and apologises(event.get("text")):
+            return True
+    return False
+
+
+def crm_unavailable_response(tracker: Tracker, dispatcher: CollectingDispatcher | None = None) -> str:
+    """utter_crm_unavailable, or its variant without an apology when the turn already has one."""
+    return CRM_UNAVAILABLE_AFTER_APOLOGY if apologised_this_turn(tracker, dispatcher) else CRM_UNAVAILABLE
+
+
 def button(title: str, intent: str, **entities: str) -> dict[str, str]:
     """A button whose payload is an intent with entities: /inform{"product":"Toaster"}."""
     payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False, separators=(",", ":")) if entities else "")
@@ -168,16 +210,16 @@ class SafeAction(Action, ABC):
         """Events that clear this action's slots (also returned after a failure)."""
         return []
 
-    def crm_failed(self, dispatcher: CollectingDispatcher) -> None:
+    def crm_failed(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """What the customer hears when the CRM is down."""
-        utter(dispatcher, response="utter_crm_unavailable")
+        utter(dispatcher, response=crm_unavailable_response(tracker, dispatcher))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         try:
             return await self.act(dispatcher, tracker, domain)
         except CrmError as exc:
             log_error(self.name(), tracker, "crm unavailable", exc)
-            self.crm_failed(dispatcher)
+            self.crm_failed(dispatcher, tracker)
         except Exception as exc:  # noqa: BLE001 - the customer gets an answer whatever happens
             log_error(self.name(), tracker, "action failed", exc)
             utter(dispatcher, response=self.failure_response)
@@ -185,16 +227,20 @@ class SafeAction(Action, ABC):
 
 
 class CareFormValidation(FormValidationAction, ABC):
-    """Form validation that can stop its form and never raises.
+    """Form validation that can stop its form, listens, and never raises.
 
     A `validate_<slot>` method stops the form by returning `self.stop_form(...)`: the
     remaining candidates are not validated (and cleared), the message carries the
-    `form_stopped` mark, and `requested_slot: None` plus `ActiveLoop(None)` end the loop."""
+    `form_stopped` mark, and `requested_slot: None` plus `ActiveLoop(None)` end the loop.
+
+    Candidates are validated in the form's order (the order number before the e-mail that must
+    match it), then `fill_from_context` fills what the customer already said or the CRM knows,
+    so the form asks only for what is still missing."""
 
     @abstractmethod
     def name(self) -> str: ...
 
-    def stop_form(self, dispatcher: CollectingDispatcher, response: str = "utter_crm_unavailable",
+    def stop_form(self, dispatcher: CollectingDispatcher, response: str = CRM_UNAVAILABLE,
                   text: str | None = None, **slots: Any) -> dict[str, Any]:
         utter(dispatcher, text, response=None if text else response, mark=FORM_STOPPED)
         return {**slots, REQUESTED_SLOT: None}
@@ -202,14 +248,25 @@ class CareFormValidation(FormValidationAction, ABC):
     def crm_down(self, dispatcher: CollectingDispatcher, tracker: Tracker, exc: BaseException,
                  **slots: Any) -> dict[str, Any]:
         log_error(self.name(), tracker, "crm unavailable during form validation", exc)
-        return self.stop_form(dispatcher, **slots)
+        return self.stop_form(dispatcher, crm_unavailable_response(tracker, dispatcher), **slots)
+
+    async def fill_from_context(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        """Slots to fill from what the customer already said (`actions.opening`) or what the CRM
+        knows, once this call's candidates are validated. Only slots that are still empty: the
+        result must be empty when there is nothing new, or a form asking for a slot the customer
+        didn't answer would never be rejected. `requested_slot: None` ends the form without the
+        `form_stopped` mark, so its submit action answers (a return that can't be accepted)."""
+        return {}
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
         wanted = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
-        candidates = {k: v for k, v in tracker.slots_to_validate().items() if k in wanted}
+        said = tracker.slots_to_validate()
+        candidates = {name: said[name] for name in wanted if name in said}  # in the form's order
         result: dict[str, Any] = dict(candidates)
         pending = list(candidates)
+        stopped = False
         for name in list(candidates):
             pending.remove(name)
             method = getattr(self, f"validate_{name.replace('-', '_')}", None)
@@ -225,7 +282,12 @@ class CareFormValidation(FormValidationAction, ABC):
                 for other in pending:  # not validated: don't keep
                     if other not in output:
                         result[other] = None
+                stopped = True
                 break
+        if not stopped:
+            inferred = await self.fill_from_context(dispatcher, tracker, domain)
+            result.update(inferred)
+            tracker.slots.update(inferred)
         return [SlotSet(key, value) for key, value in result.items()]
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
@@ -234,7 +296,7 @@ class CareFormValidation(FormValidationAction, ABC):
             events = await super().run(dispatcher, tracker, domain)
         except Exception as exc:  # noqa: BLE001 - a broken validation must not crash the conversation
             log_error(self.name(), tracker, "form validation failed", exc)
-            utter(dispatcher, response="utter_crm_unavailable", mark=FORM_STOPPED)
+            utter(dispatcher, response=crm_unavailable_response(tracker, dispatcher), mark=FORM_STOPPED)
             return [*(SlotSet(name, None) for name in candidates), SlotSet(REQUESTED_SLOT, None), ActiveLoop(None)]
         if any(e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT and e.get("value") is None
                for e in events):

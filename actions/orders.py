@@ -7,7 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.common import SafeAction, form_stopped_this_turn, frustration_level, log, now, profile, utter, with_crm
+from actions.common import (SafeAction, apologised_this_turn, form_stopped_this_turn, frustration_level, log, now,
+                            profile, utter, with_crm)
 from actions.verification import OrderVerificationValidation
 
 
@@ -39,7 +40,8 @@ class ActionOrderStatus(SafeAction):
                         extra={"sender_id": tracker.sender_id, "order_id": order_id})
             return self.reset_events(tracker)
         reply = replies.order_status_reply(order, tracker.get_slot("order_request"), profile(), now(),
-                                           tone=frustration_level(tracker))
+                                           tone=frustration_level(tracker),
+                                           apologised=apologised_this_turn(tracker, dispatcher))
         utter(dispatcher, reply.text, buttons=tracking_buttons(order) or None)
         events = self.reset_events(tracker)
         if reply.offer_callback:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from bot.client_profile import ClientProfile, add_business_days, format_clock, format_day, on_day, relative_day
 from bot.crm.records import Callback, DisputeCase, Invoice, Order, ReturnCase, Shipment
@@ -42,6 +43,14 @@ def by_tone(tone: str | None, calm: Reply, annoyed: str, angry: str) -> Reply:
     return calm
 
 
+def sorry(apology: str, rest: str, apologised: bool) -> str:
+    """`apology` + `rest`, or only `rest` (capitalised) when the turn has already apologised:
+    a reply never says sorry right after an apology ("I'm so sorry we sent you the wrong item")."""
+    if not apologised:
+        return apology + rest
+    return rest[:1].upper() + rest[1:]
+
+
 # ------------------------------------------------------------------ pieces
 def join_words(words: list[str]) -> str:
     if len(words) <= 1:
@@ -68,10 +77,11 @@ def _local_date(profile: ClientProfile, moment: datetime) -> date:
 
 # ------------------------------------------------------------------ orders
 def order_status_reply(order: Order, request: str | None, profile: ClientProfile, now: datetime,
-                       tone: str | None = CALM) -> Reply:
+                       tone: str | None = CALM, apologised: bool = False) -> Reply:
     """The answer to "where is my order" (request status), "it's late" (late), "it never
     arrived" (missing) or "cancel it" (cancel), from the real order. Late, missing and lost
-    parcels and delivery problems are worded for `tone` (the customer's frustration level)."""
+    parcels and delivery problems are worded for `tone` (the customer's frustration level),
+    without their apology when the turn already has one (`apologised`)."""
     request = request if request in ("status", "late", "missing", "cancel") else "status"
     today = profile.today(now)
     order_words = f"order {order.order_id} ({items_phrase(order)})"  # inside a sentence
@@ -110,9 +120,10 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
             return calm
         return by_tone(
             tone, calm,
-            annoyed=f"Sorry for the wait: {order_words} hasn't left our warehouse yet. We'll email the tracking "
-                    f"link the moment it ships.",
-            angry=f"I'm sorry, {order_words} hasn't shipped yet, and I know you've waited long enough.",
+            annoyed=sorry("Sorry for the wait: ", f"{order_words} hasn't left our warehouse yet. We'll email the "
+                                                  f"tracking link the moment it ships.", apologised),
+            angry=sorry("I'm sorry, ", f"{order_words} hasn't shipped yet, and I know you've waited long enough.",
+                        apologised),
         )
 
     if status == "cancelled":
@@ -146,29 +157,33 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
         return by_tone(
             tone, calm,
             annoyed=f"I know waiting is frustrating. {head} is with {tracking}, expected {expected}.",
-            angry=f"I hear you, and I'm sorry for the wait. {head} is on its way with {ship.carrier}, due {expected}.",
+            angry=sorry("I hear you, and I'm sorry for the wait. ",
+                        f"{head} is on its way with {ship.carrier}, due {expected}.", apologised),
         )
 
     if status == "delayed":
         new_estimate = add_business_days(max(today, ship.expected_delivery), DELAY_GRACE_BUSINESS_DAYS)
         note = f" {ship.carrier} says: {ship.status_note.rstrip('.')}." if ship.status_note else ""
-        text = (
-            f"I'm sorry, {order_words} is running late. It shipped {shipped} with {tracking} and was due "
+        text = sorry(
+            "I'm sorry, ",
+            f"{order_words} is running late. It shipped {shipped} with {tracking} and was due "
             f"{relative_day(ship.expected_delivery, today)}.{note} Late parcels usually turn up within a couple of "
             f"business days, so we now expect it by {relative_day(new_estimate, today)}. If it hasn't arrived by "
-            f"then, let us know and we'll send a replacement or refund you in full."
+            f"then, let us know and we'll send a replacement or refund you in full.",
+            apologised,
         )
         if request == "cancel":
             due = relative_day(ship.expected_delivery, today)
-            return Reply(f"{cannot_cancel} Sorry it's taking longer than it should: it was due {due}.")
+            return Reply(f"{cannot_cancel} " + sorry("Sorry it's taking longer than it should: ", f"it was due {due}.",
+                                                     apologised))
         new_day = relative_day(new_estimate, today)
         return by_tone(
             tone, Reply(text),
-            annoyed=f"I'm sorry, {order_words} is late, and I can see this has been frustrating. It's with "
-                    f"{tracking}, and we now expect it by {new_day}. If it isn't there by then, we'll replace it or "
-                    f"refund you in full.",
-            angry=f"I'm really sorry: {order_words} is late, and that's on us. If it isn't with you by {new_day}, "
-                  f"we'll replace it or refund you in full.",
+            annoyed=sorry("I'm sorry, ", f"{order_words} is late, and I can see this has been frustrating. It's with "
+                                         f"{tracking}, and we now expect it by {new_day}. If it isn't there by then, "
+                                         f"we'll replace it or refund you in full.", apologised),
+            angry=sorry("I'm really sorry: ", f"{order_words} is late, and that's on us. If it isn't with you by "
+                                              f"{new_day}, we'll replace it or refund you in full.", apologised),
         )
 
     if status == "delivered":
@@ -179,9 +194,10 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
             recent = (today - delivered_day).days <= 1
             early = (" Carriers sometimes mark a parcel delivered a little early, so it may still turn up today."
                      if recent else "")
+            not_reached = "but it hasn't reached you" if apologised else "so I'm sorry it hasn't reached you"
             calm = Reply(
-                f"Our records show {order_words} was delivered {delivered} by {tracking}, so I'm sorry it hasn't "
-                f"reached you. A few things worth checking first: whether a neighbour took it in, any safe place such "
+                f"Our records show {order_words} was delivered {delivered} by {tracking}, {not_reached}. A few "
+                f"things worth checking first: whether a neighbour took it in, any safe place such "
                 f"as a porch, garage or mailbox, your building's reception or mail room, and that the delivery address "
                 f"{order.ship_to} is right.{early} If it doesn't turn up, we can open an investigation with "
                 f"{ship.carrier} and send a replacement or refund you.",
@@ -189,11 +205,13 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
             )
             return by_tone(
                 tone, calm,
-                annoyed=f"I'm sorry, that's worrying. {ship.carrier} marked {order_words} delivered {delivered}; "
-                        f"it's worth checking with neighbours and any safe place. If it's not there, we'll replace it "
-                        f"or refund you.",
-                angry=f"I'm so sorry it hasn't reached you. {ship.carrier} says {order_words} was delivered "
-                      f"{delivered}, so we'll look into it and replace it or refund you.",
+                annoyed=sorry("I'm sorry, that's worrying. ",
+                              f"{ship.carrier} marked {order_words} delivered {delivered}; it's worth checking with "
+                              f"neighbours and any safe place. If it's not there, we'll replace it or refund you.",
+                              apologised),
+                angry=sorry("I'm so sorry it hasn't reached you. ",
+                            f"{ship.carrier} says {order_words} was delivered {delivered}, so we'll look into it and "
+                            f"replace it or refund you.", apologised),
             )
         if request == "cancel":
             if can_return:
@@ -209,17 +227,19 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
     if status == "lost":
         note = f" ({ship.status_note.rstrip('.')})" if ship.status_note else ""
         calm = Reply(
-            f"I'm really sorry: {ship.carrier} has reported the parcel for {order_words} as lost{note}. It shipped "
-            f"{shipped} with {tracking}. You don't need to wait any longer: we'll send a replacement or refund you in "
-            f"full, whichever you prefer, and a colleague can set that up with you.",
+            sorry("I'm really sorry: ",
+                  f"{ship.carrier} has reported the parcel for {order_words} as lost{note}. It shipped {shipped} with "
+                  f"{tracking}. You don't need to wait any longer: we'll send a replacement or refund you in full, "
+                  f"whichever you prefer, and a colleague can set that up with you.", apologised),
             offer_callback=True,
         )
         return by_tone(
             tone, calm,
-            annoyed=f"I'm really sorry: {ship.carrier} has lost the parcel for {order_words}, which is the last "
-                    f"thing you needed. We'll send a replacement or refund you in full, whichever you prefer.",
-            angry=f"I'm so sorry: {ship.carrier} lost the parcel for {order_words}. That's ours to put right: a "
-                  f"replacement or a full refund, your choice.",
+            annoyed=sorry("I'm really sorry: ", f"{ship.carrier} has lost the parcel for {order_words}, which is the "
+                                                f"last thing you needed. We'll send a replacement or refund you in "
+                                                f"full, whichever you prefer.", apologised),
+            angry=sorry("I'm so sorry: ", f"{ship.carrier} lost the parcel for {order_words}. That's ours to put "
+                                          f"right: a replacement or a full refund, your choice.", apologised),
         )
 
     # exception (address problem, damaged in transit, signature needed...) and anything unknown
@@ -235,32 +255,39 @@ def order_status_reply(order: Order, request: str | None, profile: ClientProfile
     )
     return by_tone(
         tone, calm,
-        annoyed=f"Sorry, I know this is a hassle. {problem}: {note}. Our care team can sort it out with "
-                f"{ship.carrier}.",
-        angry=f"I'm sorry about this. {problem}: {note}. A person can take it up with {ship.carrier} right away.",
+        annoyed=sorry("Sorry, I know this is a hassle. ",
+                      f"{problem}: {note}. Our care team can sort it out with {ship.carrier}.", apologised),
+        angry=sorry("I'm sorry about this. ",
+                    f"{problem}: {note}. A person can take it up with {ship.carrier} right away.", apologised),
     )
 
 
 # ------------------------------------------------------------------ returns
 def return_created_reply(case: ReturnCase, return_type: str | None, email: str | None,
-                         profile: ClientProfile, tone: str | None = CALM) -> Reply:
-    """The confirmation of a new return case; a damaged or wrong item is worded for `tone`."""
+                         profile: ClientProfile, tone: str | None = CALM, apologised: bool = False) -> Reply:
+    """The confirmation of a new return case; a damaged or wrong item is worded for `tone`, and
+    without its apology when the turn already has one."""
     to = f"to {email}" if email else "to the email address on your order"
     label = f"We've emailed a free prepaid return label {to}."
     refund = profile.money(case.refund_amount)
     if return_type in ("damaged", "wrong"):
-        what = "arrived damaged" if return_type == "damaged" else "wasn't what you ordered"
+        # the case's item is the order's line: what the customer ordered, not what came instead
+        sorry_for = (f"your {case.product} arrived damaged" if return_type == "damaged"
+                     else f"we sent the wrong item instead of your {case.product}")
         calm = Reply(
-            f"I'm sorry your {case.product} {what}. I've opened case {case.reference} for you. {label} Once it's on "
-            f"its way back, we'll send a replacement or refund {refund}, whichever you prefer: just reply to that "
-            f"email to choose. Refunds reach your original payment method within {profile.refund_days}."
+            sorry(f"I'm sorry {sorry_for}. ",
+                  f"I've opened case {case.reference} for you. {label} Once it's on its way back, we'll send a "
+                  f"replacement or refund {refund}, whichever you prefer: just reply to that email to choose. Refunds "
+                  f"reach your original payment method within {profile.refund_days}.", apologised)
         )
         return by_tone(
             tone, calm,
-            annoyed=f"I'm sorry your {case.product} {what}; that's really disappointing, and it's our mistake. "
-                    f"Case {case.reference} is open. {label} We'll replace it or refund {refund}, your choice.",
-            angry=f"I'm so sorry your {case.product} {what}. That's on us. Case {case.reference} is open and the "
-                  f"return label is in your email; a replacement or {refund} back, your choice.",
+            annoyed=sorry(f"I'm sorry {sorry_for}; that's really disappointing, and it's our mistake. ",
+                          f"Case {case.reference} is open. {label} We'll replace it or refund {refund}, your choice.",
+                          apologised),
+            angry=sorry(f"I'm so sorry {sorry_for}. ",
+                        f"That's on us. Case {case.reference} is open and the return label is in your email; a "
+                        f"replacement or {refund} back, your choice.", apologised),
         )
     if return_type == "exchange":
         return Reply(
@@ -275,22 +302,14 @@ def return_created_reply(case: ReturnCase, return_type: str | None, email: str |
 
 
 def return_refused_reply(reason_code: str, message: str, order: Order | None, item: str | None,
-                         profile: ClientProfile, now: datetime) -> Reply:
-    """An honest "no" for a refused return, with what the customer can do instead."""
-    today = profile.today(now)
+                         profile: ClientProfile, now: datetime, return_type: str | None = None,
+                         tone: str | None = CALM, apologised: bool = False) -> Reply:
+    """An honest "no" for a refused return, with what the customer can do instead; a closed
+    return window is worded for `tone` and without its apology when the turn already has one."""
     if reason_code == "outside_window" and order is not None and order.return_by is not None:
-        ship = order.shipment
-        delivered = (f" was delivered {on_day(_local_date(profile, ship.delivered_at), today)} and"
-                     if ship and ship.delivered_at else "'s")
-        return Reply(
-            f"I'm sorry, I can't start a return for the {item or 'item'}: order {order.order_id}{delivered} the "
-            f"{profile.return_window_days}-day return window closed {on_day(order.return_by, today)}. If it's faulty, "
-            f"our warranty may still cover it:",
-            responses=("utter_warranty_claim",),
-            offer_callback=True,
-        )
+        return _window_closed_reply(order, item, profile, now, return_type, tone, apologised)
     if reason_code == "not_delivered" and order is not None:
-        status = order_status_reply(order, "status", profile, now)
+        status = order_status_reply(order, "status", profile, now, apologised=apologised)
         return Reply(
             f"Order {order.order_id} hasn't been delivered yet, so a return can only be started once it arrives. "
             f"{status.text}",
@@ -302,6 +321,68 @@ def return_refused_reply(reason_code: str, message: str, order: Order | None, it
     if reason_code == "order_cancelled":
         return Reply(f"{message} Any payment went back to your original payment method.", offer_callback=True)
     return Reply(message, offer_callback=True)
+
+
+# knowledge_base/returns/late-returns-and-store-credit.md: after the return window, unused items in
+# their original packaging still come back for store credit until this many days after delivery,
+# less the label if the customer uses ours.
+STORE_CREDIT_DAYS = 60
+LATE_RETURN_LABEL = Decimal("7.95")
+
+
+def _window_closed_reply(order: Order, item: str | None, profile: ClientProfile, now: datetime,
+                         return_type: str | None, tone: str | None, apologised: bool) -> Reply:
+    """The window has closed: say so at once, with the alternatives the policy allows (store credit
+    for an unused item until day 60 of a return or exchange, the warranty for a fault, and an
+    exception when we made the customer late)."""
+    today = profile.today(now)
+    window = profile.return_window_days
+    closed = on_day(order.return_by, today)
+    ship = order.shipment
+    delivered_day = _local_date(profile, ship.delivered_at) if ship and ship.delivered_at else None
+    if item is None and len(order.lines) == 1:
+        item = order.lines[0].product
+    if delivered_day:
+        when = f"was delivered {on_day(delivered_day, today)} and the {window}-day return window closed {closed}"
+    else:
+        when = f"has a {window}-day return window, which closed {closed}"
+    if item:
+        head = f"I can't start a return for the {item}: order {order.order_id} {when}."
+    else:
+        head = f"I can't start a return for order {order.order_id}: it {when}."
+    credit_until = delivered_day + timedelta(days=STORE_CREDIT_DAYS) if delivered_day else None
+    store_credit = return_type in (None, "return", "exchange") and credit_until is not None and today <= credit_until
+    warranty = (f"if it's faulty, our warranty may still cover it: email {profile.support_email} with your order "
+                f"number and a photo or short video of the fault.")
+    our_fault = ("If something on our side made you miss the window, such as a late parcel or a slow reply from us, "
+                 "tell us and we'll refund it as normal.")
+    first = sorry("I'm sorry, ", head, apologised)
+    if store_credit:
+        until = format_day(credit_until, today)
+        calm_text = (
+            f"{first} Here's what's still possible:\n"
+            f"- Store credit: if it's unused and in its original packaging, it can still come back for store credit "
+            f"until {until}. We'll email a return label and take {profile.money(LATE_RETURN_LABEL)} off the credit "
+            f"for it, or you can send it yourself with a tracked service.\n"
+            f"- Warranty: {warranty}\n"
+            f"- {our_fault}"
+        )
+        annoyed = sorry("I'm sorry: ", f"the return window for order {order.order_id} closed {closed}. Unused and "
+                                       f"in its box, it can still come back for store credit until {until}; if it's "
+                                       f"faulty, the warranty may cover it.", apologised)
+        angry = sorry("I'm sorry, ", f"order {order.order_id}'s return window closed {closed}. Store credit until "
+                                     f"{until} if it's unused, or the warranty if it's faulty.", apologised)
+    else:
+        late = ""
+        if return_type in (None, "return", "exchange") and credit_until is not None:
+            late = (f" Late returns for store credit end {STORE_CREDIT_DAYS} days after delivery, so that has passed "
+                    f"too.")
+        calm_text = f"{first}{late} {warranty[0].upper()}{warranty[1:]} {our_fault}"
+        annoyed = sorry("I'm sorry: ", f"the return window for order {order.order_id} closed {closed}. If it's "
+                                       f"faulty, the warranty may cover it: {profile.support_email}.", apologised)
+        angry = sorry("I'm sorry, ", f"order {order.order_id}'s return window closed {closed}. The warranty may "
+                                     f"cover a fault.", apologised)
+    return by_tone(tone, Reply(calm_text, offer_callback=True), annoyed=annoyed, angry=angry)
 
 
 # ------------------------------------------------------------------ billing

@@ -2,6 +2,8 @@
 
 `validate_order_id` normalises the number and checks the order exists; `validate_email`
 checks the email belongs to the order's customer and then sets `verified_customer_id`.
+An email given before the order number is kept and checked as soon as the number is known
+(`fill_from_context`), so the customer is not asked for it again.
 Wrong emails are counted from the tracker (bot messages marked `verification_failed`
 since the form started): the third one stops the form with `utter_too_many_attempts`.
 """
@@ -14,7 +16,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import VERIFICATION_FAILED, CareFormValidation, log, marks_in_current_form, utter, with_crm
+from actions.common import (VERIFICATION_FAILED, CareFormValidation, apologised_this_turn, log, marks_in_current_form,
+                            utter, with_crm)
 from bot.crm import CrmError
 from bot.parsing import normalize_email, normalize_order_id
 
@@ -28,10 +31,11 @@ def order_not_found(order_id: str) -> str:
     return f"I can't find order {order_id}. Could you check the number?"
 
 
-def email_mismatch(order_id: str, attempts_left: int) -> str:
+def email_mismatch(order_id: str, attempts_left: int, apologised: bool = False) -> str:
+    """The wrong-email message; without its "Sorry" when the turn already apologised."""
     tries = "one more try" if attempts_left == 1 else f"{attempts_left} more tries"
-    return (f"Sorry, that email doesn't match order {order_id}. It's the address the order confirmation went to "
-            f"({tries}).")
+    lead = "That email" if apologised else "Sorry, that email"
+    return f"{lead} doesn't match order {order_id}. It's the address the order confirmation went to ({tries})."
 
 
 class OrderVerificationValidation(CareFormValidation, ABC):
@@ -51,8 +55,9 @@ class OrderVerificationValidation(CareFormValidation, ABC):
             utter(dispatcher, order_not_found(order_id))
             return {"order_id": None}
         slots: dict[str, Any] = {"order_id": order_id}
-        if tracker.get_slot("verified_customer_id") != order.customer_id:
-            # someone else's order (or nobody verified yet): the email must be given for this order
+        verified = tracker.get_slot("verified_customer_id")
+        if verified and verified != order.customer_id:
+            # verified for someone else's order: this one needs its own email
             slots.update(verified_customer_id=None, email=None)
         return slots
 
@@ -62,9 +67,25 @@ class OrderVerificationValidation(CareFormValidation, ABC):
         if email is None:
             utter(dispatcher, NOT_AN_EMAIL)
             return {"email": None}
+        if not tracker.get_slot("order_id"):
+            return {"email": email, "verified_customer_id": None}  # checked once we know the order
+        return await self.verify_email(email, dispatcher, tracker)
+
+    async def fill_from_context(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        """An email given before the order number is checked now that the number is known."""
+        email, order_id = tracker.get_slot("email"), tracker.get_slot("order_id")
+        if not (email and order_id) or tracker.get_slot("verified_customer_id"):
+            return {}
+        normalized = normalize_email(email)
+        if normalized is None:
+            return {"email": None}
+        return await self.verify_email(normalized, dispatcher, tracker)
+
+    async def verify_email(self, email: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """Does `email` belong to the customer of the order in `order_id`? Sets `verified_customer_id`,
+        or counts a failed attempt (the third stops the form)."""
         order_id = tracker.get_slot("order_id")
-        if not order_id:
-            return {"email": None}  # asked again once we know the order
 
         def lookup(crm):
             order = crm.get_order(order_id)
@@ -86,5 +107,7 @@ class OrderVerificationValidation(CareFormValidation, ABC):
             log.warning("verification stopped after too many attempts",
                         extra={"action": self.name(), "sender_id": tracker.sender_id, "order_id": order.order_id})
             return self.stop_form(dispatcher, "utter_too_many_attempts", email=None, verified_customer_id=None)
-        utter(dispatcher, email_mismatch(order.order_id, MAX_EMAIL_ATTEMPTS - failures), mark=VERIFICATION_FAILED)
+        apologised = apologised_this_turn(tracker, dispatcher)
+        utter(dispatcher, email_mismatch(order.order_id, MAX_EMAIL_ATTEMPTS - failures, apologised),
+              mark=VERIFICATION_FAILED)
         return {"email": None, "verified_customer_id": None}

@@ -47,3 +47,25 @@ def texts(dispatcher: CollectingDispatcher) -> list[str]:
 
 def marks(dispatcher: CollectingDispatcher) -> list[str | None]:
     return [message.get(common.MARK_KEY) for message in dispatcher.messages]
+
+
+def message(text: str, intent: str, **entities: str | list[str]) -> dict[str, Any]:
+    """A parsed customer message (`latest_message`): each entity value is found in `text` for its span,
+    as the NLU reports it; a list gives several entities of one type."""
+    found = []
+    for name, values in entities.items():
+        for value in [values] if isinstance(values, str) else values:
+            start = text.lower().index(value.lower())
+            found.append({"entity": name, "value": value, "start": start, "end": start + len(value),
+                          "extractor": "test"})
+    return {"text": text, "intent": {"name": intent, "confidence": 0.98}, "entities": found,
+            "intent_ranking": [{"name": intent, "confidence": 0.98}]}
+
+
+def with_apology(tracker: Tracker, text: str = "I'm so sorry we sent you the wrong item. That's our mistake, and "
+                                              "I'll help you put it right.") -> Tracker:
+    """The tracker with the bot's apology after the customer's last message, as the failure rules
+    of data/rules/forms.yml send it before the form runs."""
+    last_user = max(i for i, event in enumerate(tracker.events) if event.get("event") == "user")
+    tracker.events.insert(last_user + 1, {"event": "bot", "text": text, "metadata": {}})
+    return tracker

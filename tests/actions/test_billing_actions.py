@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from action_testkit import SEED_NOW, load_tracker, marks, texts
+from action_testkit import SEED_NOW, load_tracker, marks, message, texts, with_apology
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from actions.billing import ActionSubmitDispute, ValidateBillingDisputeForm
@@ -29,9 +29,24 @@ async def validate(dispatcher, domain, fixture, **kwargs):
 
 # ------------------------------------------------------------------ email
 async def test_known_email(crm_url, dispatcher, domain):
-    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "James.Okafor@Example.com"})
-    assert events == [SlotSet("email", "james.okafor@example.com")]
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "Maria.Lopez@Example.com"})
+    assert events == [SlotSet("email", "maria.lopez@example.com")]  # no double charge on her account to assume
     assert dispatcher.messages == []
+
+
+async def test_a_double_charge_the_account_shows_is_not_asked_for(crm_url, dispatcher, domain):
+    # "I was charged twice for my coffee club": James's account has one same-day double charge, $22.00
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "James.Okafor@Example.com"})
+    assert events == [SlotSet("email", "james.okafor@example.com"), SlotSet("dispute_amount", "22.00")]
+    assert dispatcher.messages == []
+
+
+async def test_a_charge_disputed_for_another_reason_is_asked_for(crm_url, dispatcher, domain):
+    tracker = load_tracker("dispute_email", candidates={"email": "james.okafor@example.com"})
+    opening = next(e for e in tracker.events if e["event"] == "user")
+    opening["parse_data"] = message("I don't recognise a charge on my card", "billing_dispute")
+    events = await ValidateBillingDisputeForm().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("email", "james.okafor@example.com")]
 
 
 async def test_unknown_email_is_asked_again(crm_url, dispatcher, domain):
@@ -55,6 +70,21 @@ async def test_crm_down_while_checking_the_email(crm_down, dispatcher, domain):
 
 
 # ------------------------------------------------------------------ amount
+async def test_amount_before_the_email_is_kept_for_it(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"dispute_amount": "$22"},
+                            slots={"email": None})
+    assert events == [SlotSet("dispute_amount", "22.00")]
+    assert dispatcher.messages == []
+
+
+async def test_amount_given_earlier_is_checked_when_the_email_comes(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "james.okafor@example.com"},
+                            slots={"dispute_amount": "23.50"})
+    assert events == [SlotSet("email", "james.okafor@example.com"), SlotSet("dispute_amount", None)]
+    assert texts(dispatcher) == ["I can't find a charge of $23.50 on your account in the last 4 months. These are "
+                                 "your most recent charges:"]
+
+
 @pytest.mark.parametrize("said", ["$22", "22.00", "22 dollars", "it was 22 bucks"])
 async def test_amount_matching_a_charge(crm_url, dispatcher, domain, said):
     events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_amount": said})
@@ -103,6 +133,36 @@ async def test_crm_down_while_matching_the_amount(crm_down, dispatcher, domain):
 
 
 # ------------------------------------------------------------------ reason
+async def start(dispatcher, domain, said, **slots):
+    tracker = load_tracker("dispute_email", latest_message=said, active_loop=None, candidates=slots,
+                           slots={"dispute_reason": None, "requested_slot": None, "email": None})
+    return await ValidateBillingDisputeForm().run(dispatcher, tracker, domain)
+
+
+async def test_a_double_charge_is_its_own_reason(crm_url, dispatcher, domain):
+    said = message("You charged me twice for my coffee club! I want my money back", "double_charge")
+    events = await start(dispatcher, domain, said)
+    assert events == [SlotSet("dispute_reason", "You charged me twice for my coffee club! I want my money back")]
+
+
+async def test_everything_in_the_first_message_asks_nothing(crm_url, dispatcher, domain):
+    said = message("I was charged $22 twice, james.okafor@example.com", "double_charge", amount="$22",
+                   email="james.okafor@example.com")
+    events = await start(dispatcher, domain, said, email="james.okafor@example.com", dispute_amount="$22")
+    assert events == [SlotSet("email", "james.okafor@example.com"), SlotSet("dispute_amount", "22.00"),
+                      SlotSet("dispute_reason", "I was charged $22 twice")]
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("said, reason", [
+    ("I want to dispute a charge", None),
+    ("there's a charge of $40 on my card I don't recognise", "there's a charge of $40 on my card I don't recognise"),
+])
+async def test_a_dispute_states_a_reason_only_when_it_gives_one(crm_url, dispatcher, domain, said, reason):
+    events = await start(dispatcher, domain, message(said, "billing_dispute"))
+    assert events == ([SlotSet("dispute_reason", reason)] if reason else [])
+
+
 async def test_empty_reason_is_asked_again(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_reason": "   "},
                             slots={"requested_slot": "dispute_reason", "dispute_amount": "22.00"})
@@ -154,6 +214,13 @@ async def test_submit_stays_silent_after_the_form_was_stopped(crm_url, dispatche
     events = await ActionSubmitDispute().run(dispatcher, tracker, domain)
     assert events == RESET
     assert dispatcher.messages == []
+
+
+async def test_charge_gone_right_after_the_apology_does_not_say_sorry_again(crm_url, dispatcher, domain):
+    tracker = with_apology(load_tracker("dispute_done", slots={"dispute_amount": "31.00"}))
+    await ActionSubmitDispute().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == ["I can no longer find that charge of $31.00, so I couldn't open a case. A colleague "
+                                 "can look into it with you."]
 
 
 async def test_submit_with_crm_down(crm_down, dispatcher, domain):

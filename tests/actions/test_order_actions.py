@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from action_testkit import SEED_NOW, load_tracker, marks, texts
+from action_testkit import SEED_NOW, load_tracker, marks, texts, with_apology
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
+from actions.common import apologises
 from actions.orders import ActionOrderStatus, ValidateOrderLookupForm
 from bot.client_profile import load_client_profile
 
@@ -22,15 +23,17 @@ def day(offset: int, weekday: bool = True) -> str:
     return f"{d:%A} {d.day} {d:%B}" if weekday else f"{d.day} {d:%B}"
 
 
-async def validate(dispatcher, domain, **kwargs):
+async def validate(dispatcher, domain, apology=False, **kwargs):
     tracker = load_tracker(kwargs.pop("fixture"), **kwargs)
+    if apology:
+        with_apology(tracker)
     return await ValidateOrderLookupForm().run(dispatcher, tracker, domain)
 
 
 # ------------------------------------------------------------------ order number
 async def test_order_id_is_normalised(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, fixture="order_lookup_order_id")
-    assert events == [SlotSet("order_id", "A1042"), SlotSet("verified_customer_id", None), SlotSet("email", None)]
+    assert events == [SlotSet("order_id", "A1042")]
     assert dispatcher.messages == []
 
 
@@ -106,16 +109,43 @@ async def test_failures_of_an_earlier_form_run_do_not_count(crm_url, dispatcher,
     assert marks(dispatcher) == ["verification_failed"]
 
 
-async def test_email_before_the_order_number_waits_for_it(crm_url, dispatcher, domain):
+async def test_email_before_the_order_number_is_kept_for_it(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, fixture="order_lookup_email", slots={"order_id": None})
-    assert events == [SlotSet("email", None)]
+    assert events == [SlotSet("email", "maria.lopez@example.com"), SlotSet("verified_customer_id", None)]
     assert dispatcher.messages == []
+
+
+async def test_email_given_earlier_is_checked_when_the_order_number_comes(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id", candidates={"order_id": "A1042"},
+                            slots={"email": "maria.lopez@example.com"})
+    assert events == [SlotSet("order_id", "A1042"), SlotSet("email", "maria.lopez@example.com"),
+                      SlotSet("verified_customer_id", "C1001")]
+    assert dispatcher.messages == []  # so the email is not asked again
+
+
+async def test_email_given_earlier_that_does_not_match_counts_as_a_wrong_email(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, fixture="order_lookup_order_id", candidates={"order_id": "A1042"},
+                            slots={"email": "james.okafor@example.com"})
+    assert events == [SlotSet("order_id", "A1042"), SlotSet("email", None), SlotSet("verified_customer_id", None)]
+    assert texts(dispatcher) == [
+        "Sorry, that email doesn't match order A1042. It's the address the order confirmation went to (2 more tries)."
+    ]
+    assert marks(dispatcher) == ["verification_failed"]
+
+
+async def test_wrong_email_right_after_an_apology_does_not_say_sorry_again(crm_url, dispatcher, domain):
+    await validate(dispatcher, domain, fixture="order_lookup_email", candidates={"email": "james.okafor@example.com"},
+                   apology=True)
+    assert texts(dispatcher) == [
+        "That email doesn't match order A1042. It's the address the order confirmation went to (2 more tries)."
+    ]
 
 
 async def test_unknown_order_and_email_in_one_message(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, fixture="order_lookup_order_id",
                             candidates={"order_id": "A9999", "email": "maria.lopez@example.com"})
-    assert events == [SlotSet("order_id", None), SlotSet("email", None)]
+    assert events == [SlotSet("order_id", None), SlotSet("email", "maria.lopez@example.com"),
+                      SlotSet("verified_customer_id", None)]  # the email waits for the right number
     assert texts(dispatcher) == ["I can't find order A9999. Could you check the number?"]
 
 
@@ -144,11 +174,48 @@ async def test_crm_down_while_checking_the_email_stops_the_form(crm_down, dispat
     assert texts(dispatcher) == ["utter_crm_unavailable"]
 
 
+async def test_crm_down_right_after_an_apology_does_not_say_sorry_again(crm_down, dispatcher, domain):
+    await validate(dispatcher, domain, fixture="order_lookup_email", apology=True)
+    assert texts(dispatcher) == ["utter_crm_unavailable_after_apology"]
+    assert marks(dispatcher) == ["form_stopped"]
+
+
 # ------------------------------------------------------------------ action_order_status
-async def status(dispatcher, domain, order_id="A1042", request="status", customer="C1001"):
+async def status(dispatcher, domain, order_id="A1042", request="status", customer="C1001", level="calm",
+                 apology=False):
     tracker = load_tracker("order_lookup_done", slots={"order_id": order_id, "order_request": request,
-                                                       "verified_customer_id": customer})
+                                                       "verified_customer_id": customer, "frustration_level": level})
+    if apology:
+        with_apology(tracker, "I'm sorry your order is taking longer than you expected. Let me check exactly "
+                              "where it is.")
     return await ActionOrderStatus().run(dispatcher, tracker, domain)
+
+
+@pytest.mark.parametrize("level", ["calm", "annoyed", "angry"])
+@pytest.mark.parametrize("order_id, order_request, customer", [
+    ("A1045", "late", "C1001"),      # delayed
+    ("A1045", "cancel", "C1001"),    # delayed, and can't be cancelled
+    ("A1043", "missing", "C1001"),   # delivered, but the customer hasn't got it
+    ("A1047", "missing", "C1003"),   # lost
+    ("A1049", "late", "C1004"),      # delivery exception
+    ("A1042", "late", "C1001"),      # still on schedule
+    ("A1046", "late", "C1001"),      # not shipped yet
+])
+async def test_no_second_apology_in_the_turn_of_the_first(crm_url, dispatcher, domain, order_id, order_request,
+                                                          customer, level):
+    await status(dispatcher, domain, order_id, order_request, customer, level, apology=True)
+    (text,) = texts(dispatcher)
+    assert order_id in text
+    assert not apologises(text), text
+
+
+async def test_delayed_order_after_the_apology_keeps_the_facts(crm_url, dispatcher, domain):
+    await status(dispatcher, domain, order_id="A1045", request="late", apology=True)
+    (text,) = texts(dispatcher)
+    assert text.startswith(f"Order A1045 (Stand Mixer) is running late. It shipped on {day(-8, weekday=False)} "
+                           f"with FedEx")
+    assert text.endswith("If it hasn't arrived by then, let us know and we'll send a replacement or refund you in "
+                         "full.")
 
 
 async def test_status_of_a_shipped_order(crm_url, dispatcher, domain):

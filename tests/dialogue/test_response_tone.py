@@ -22,7 +22,13 @@ TONED = (
     "utter_kb_not_helped", "utter_kb_unavailable", "utter_technical_issue", "utter_crm_unavailable",
     "utter_form_stopped", "utter_too_many_attempts", "utter_refund_status", "utter_warranty_claim",
     "utter_offer_callback",
+    # issue 20: the apology before a form, and the CRM being down right after one
+    "utter_sorry_late", "utter_sorry_missing", "utter_sorry_damaged", "utter_sorry_wrong_item",
+    "utter_sorry_double_charge", "utter_crm_unavailable_after_apology",
 )
+# Sent before the form when the customer reports a failure (data/rules/forms.yml), at every level.
+APOLOGIES = ("utter_sorry_late", "utter_sorry_missing", "utter_sorry_damaged", "utter_sorry_wrong_item",
+             "utter_sorry_double_charge")
 # These must carry the button even when the calm variant doesn't.
 PERSON_BUTTON_REQUIRED = ("utter_default", "utter_ask_rephrase", "utter_kb_not_helped", "utter_complaint",
                           "utter_out_of_scope")
@@ -106,3 +112,21 @@ def test_untoned_responses_are_the_same_at_every_level(rendered, responses):
             continue
         levels = rendered[name]
         assert levels["angry"]["suitable"] == levels["calm"]["suitable"] == variants, name
+
+
+@pytest.mark.parametrize("name", APOLOGIES)
+def test_apologies_apologise_at_every_level_and_ask_nothing(rendered, name):
+    from actions.common import apologises
+
+    for level in ("unset", "calm", *FRUSTRATED):
+        text = rendered[name][level]["generated"]["text"]
+        assert apologises(text), (name, level)
+        assert "?" not in text, (name, level)  # the form's question follows it
+
+
+def test_the_crm_message_after_an_apology_does_not_apologise(rendered):
+    from actions.common import apologises
+
+    for level in ("unset", "calm", *FRUSTRATED):
+        text = rendered["utter_crm_unavailable_after_apology"][level]["generated"]["text"]
+        assert text and not apologises(text), level
