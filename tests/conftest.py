@@ -96,18 +96,18 @@ def screenshots() -> Path:
 
 @pytest.fixture(scope="session")
 def project_kb_index(tmp_path_factory) -> Path:
-    """An index of the project's knowledge_base/ in a temporary folder.
+    """An index of the project's knowledge_base/ in a temporary folder (bot/runner/stack.py)."""
+    from bot.runner.stack import copied_kb_index
 
-    It starts from a copy of the index `make` builds (var/kb-index), so the build is
-    incremental and only articles changed since then are embedded."""
-    import shutil
+    return copied_kb_index(tmp_path_factory.mktemp("kb") / "index")
 
-    from bot.kb.index import build_index
-    from bot.settings import PROJECT_ROOT, Settings
 
-    folder = tmp_path_factory.mktemp("kb") / "index"
-    built = PROJECT_ROOT / "var" / "kb-index"
-    if (built / "CURRENT").exists():
-        shutil.copytree(built, folder, ignore=shutil.ignore_patterns(".build.lock"))
-    build_index(Settings().kb_source, folder)
-    return folder
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, project_kb_index):
+    """The real Rasa server, action server and hub, started once for the session (tests/e2e, tests/bench)."""
+    from bot.runner.stack import MODEL, running_stack
+
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it)")
+    with running_stack(tmp_path_factory.mktemp("e2e"), project_kb_index) as started:
+        yield started  # (supervisor, settings), and .url

@@ -1,8 +1,4 @@
 """A free localhost TCP port for a service a test starts."""
-import socket
+from bot.runner.stack import free_port
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["free_port"]

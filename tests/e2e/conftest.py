@@ -1,53 +1,6 @@
-"""Start the real Rasa server, action server and hub once for the end-to-end tests."""
-import os
-import subprocess
-import sys
-
+"""Helpers for the end-to-end tests; the `stack` fixture (tests/conftest.py) starts the real services once."""
 import httpx
 import pytest
-
-from bot.runner.services import MODEL_DIR, build_services
-from bot.runner.supervisor import Supervisor
-from bot.settings import Settings
-from tests.hub.live_hub import client_file
-from tests.ports import free_port
-
-
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory, project_kb_index):
-    if not (MODEL_DIR / "carebot.tar.gz").exists():
-        pytest.fail("no trained model: run `make train` (make test does it)")
-    var = tmp_path_factory.mktemp("e2e")
-    env = {
-        "CAREBOT_CRM_URL": f"sqlite:///{var / 'crm.db'}",
-        "CAREBOT_HUB_DB_URL": f"sqlite:///{var / 'hub.db'}",
-        "CAREBOT_RASA_TRACKER_URL": f"sqlite:///{var / 'tracker.db'}",
-        "CAREBOT_RASA_URL": f"http://127.0.0.1:{free_port()}",
-        "CAREBOT_ACTIONS_URL": f"http://127.0.0.1:{free_port()}",
-        "CAREBOT_HUB_PORT": str(free_port()),
-        "CAREBOT_KB_INDEX": str(project_kb_index),
-        # Agents available around the clock, so the handoff test does not depend on the time it runs.
-        "CAREBOT_CLIENT_FILE": str(client_file(var / "client")),
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], check=True)  # as `make run` does
-    subprocess.run([sys.executable, "-m", "bot.cli", "crm", "seed"], check=True)
-    settings = Settings.from_env()
-    supervisor = Supervisor(build_services(settings), log_dir=var / "log")
-    supervisor.start()
-    try:
-        supervisor.wait_healthy(timeout_s=300)
-        yield supervisor, settings
-    finally:
-        supervisor.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture

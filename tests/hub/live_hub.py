@@ -5,29 +5,14 @@ import asyncio
 import re
 import threading
 import time
-from pathlib import Path
 
 import uvicorn
 
-import yaml
-
 from bot.channels.settings import ChannelSettings
 from bot.hub.app import create_app
-from bot.settings import PROJECT_ROOT, Settings
+from bot.runner.stack import client_file  # noqa: F401 (the tests import it from here)
+from bot.settings import Settings
 from tests.ports import free_port
-
-ALWAYS_OPEN = [{"days": [0, 1, 2, 3, 4, 5, 6], "open": "00:00", "close": "24:00"}]
-
-
-def client_file(directory: Path, business_hours: list[dict] = ALWAYS_OPEN) -> Path:
-    """The demo client's file with other business hours, so agents' availability does not depend on
-    when the tests run."""
-    data = yaml.safe_load((PROJECT_ROOT / "client.yml").read_text(encoding="utf-8"))
-    data["business_hours"] = business_hours
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "client.yml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
 
 
 class LiveHub:
