@@ -7,24 +7,13 @@ the journey benchmark (bench/journeys.py), which sees the real replies.
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 import yaml
 
+from bot.reply_behaviour import is_filler
 from bot.settings import PROJECT_ROOT
 
-FILLER = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|alright|sure|thanks[^.!?]*)[.!,]\s*)?"
-    r"(?:is there )?anything else(?: (?:i|we) can (?:help(?: you)? with|do for you))?(?: today)?\W*$",
-    re.IGNORECASE,
-)
 STORY_FILES = [*sorted((PROJECT_ROOT / "data").rglob("*.yml")), PROJECT_ROOT / "tests" / "test_stories.yml"]
-
-
-def is_filler(text: str) -> bool:
-    return bool(FILLER.match((text or "").strip()))
 
 
 def filler_responses(domain: dict) -> set[str]:
@@ -36,15 +25,21 @@ def filler_responses(domain: dict) -> set[str]:
     return out
 
 
+# "You're welcome! Anything else?" is the answer to a thank-you, not a non-answer.
+NOTHING_ASKED = frozenset({"thanks", "goodbye"})
+
+
 def bot_turns(steps: list[dict]) -> list[list[str]]:
-    """The actions after each customer message (the leading actions of a rule count as one turn)."""
-    turns: list[list[str]] = [[]]
+    """The actions after each customer message that asked for something (the leading actions of a
+    rule count as one turn; turns after a thank-you or goodbye are left out)."""
+    turns: list[tuple[set[str], list[str]]] = [(set(), [])]
     for step in steps or []:
-        if "intent" in step or "user" in step or "or" in step and any("intent" in s for s in step["or"]):
-            turns.append([])
+        intents = {step["intent"]} if "intent" in step else {s.get("intent") for s in step.get("or") or []}
+        if "intent" in step or "user" in step or intents - {None}:
+            turns.append((intents, []))
         elif "action" in step:
-            turns[-1].append(step["action"])
-    return [t for t in turns if t]
+            turns[-1][1].append(step["action"])
+    return [actions for intents, actions in turns if actions and not (intents and intents <= NOTHING_ASKED)]
 
 
 def all_stories() -> list[tuple[str, str, list[dict]]]:
@@ -68,7 +63,7 @@ def domain() -> dict:
 def test_the_filler_detector_knows_a_filler_from_an_answer():
     assert is_filler("Is there anything else I can help you with?")
     assert is_filler("Anything else?")
-    assert is_filler("Thanks for bearing with me. Anything else?")
+    assert is_filler("You're welcome! Anything else?")
     assert not is_filler("Your order A1042 is on its way with UPS. Anything else?")
     assert not is_filler("Sorry, I'm not sure what that refers to. What can I help you with?")
 
