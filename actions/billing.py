@@ -29,7 +29,7 @@ from actions.common import (
     utter,
     with_crm,
 )
-from actions.opening import opening_message, reason_from
+from actions.opening import opening_message, reason_to_fill
 from bot.crm import CrmError, DisputeNotAllowed, Invoice
 from bot.parsing import AmountError, clean_text, normalize_email, parse_money
 
@@ -145,13 +145,8 @@ class ValidateBillingDisputeForm(CareFormValidation):
 
     async def fill_from_context(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> dict[str, Any]:
-        slots: dict[str, Any] = {}
+        slots: dict[str, Any] = reason_to_fill(tracker, FORM, "dispute_reason")
         opening = opening_message(tracker, FORM)
-        if (opening is not None and tracker.get_slot("dispute_reason") is None
-                and tracker.get_slot(REQUESTED_SLOT) != "dispute_reason"):  # once asked, the answer counts
-            reason = reason_from(opening)
-            if reason:
-                slots["dispute_reason"] = reason
         email, amount = tracker.get_slot("email"), tracker.get_slot("dispute_amount")
         if not email:
             return slots

@@ -121,6 +121,16 @@ def reason_from(opening: Opening) -> str | None:
     return clean_text(text, MAX_REASON_CHARS)
 
 
+def reason_to_fill(tracker: Tracker, form: str, slot: str) -> dict[str, str]:
+    """{slot: the reason} when the message that started `form` says why and the slot is neither
+    filled nor being asked (once asked, the customer's answer counts); otherwise {}."""
+    if tracker.get_slot(slot) is not None or tracker.get_slot("requested_slot") == slot:
+        return {}
+    opening = opening_message(tracker, form)
+    reason = reason_from(opening) if opening is not None else None
+    return {slot: reason} if reason else {}
+
+
 def named_item(opening: Opening, products: Iterable[str]) -> ProductMatch:
     """Which of the order's `products` the customer named: the product entities first ("I ordered a
     [kettle] and got a [mug]": only the kettle is in the order), the words when no entity was found

@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions import replies
 from actions.common import (SafeAction, apologised_this_turn, button, form_stopped_this_turn, frustration_level, log,
                             log_error, now, profile, utter, with_crm)
-from actions.opening import Opening, named_item, opening_message, reason_from, unmatched_products
+from actions.opening import Opening, named_item, opening_message, reason_to_fill, unmatched_products
 from actions.verification import OrderVerificationValidation
 from bot.crm import CrmError, Order, ReturnNotAllowed
 from bot.parsing import clean_text, match_product
@@ -99,12 +99,8 @@ class ValidateReturnRequestForm(OrderVerificationValidation):
         if REQUESTED_SLOT in slots:
             return slots
         tracker.slots.update(slots)
+        slots.update(reason_to_fill(tracker, FORM, "return_reason"))
         opening = opening_message(tracker, FORM)
-        if (opening is not None and tracker.get_slot("return_reason") is None
-                and tracker.get_slot(REQUESTED_SLOT) != "return_reason"):  # once asked, the answer counts
-            reason = reason_from(opening)
-            if reason:
-                slots["return_reason"] = reason
         order_id, customer_id = tracker.get_slot("order_id"), tracker.get_slot("verified_customer_id")
         if not (order_id and customer_id):
             return slots

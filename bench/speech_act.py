@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.nlu.speech_act import (LABELS, SpeechActModel, choose_threshold, load_examples,  # noqa: E402
-                                out_of_fold_probabilities)
+                                out_of_fold_probabilities, stratified_folds)
 
 QUESTION_MISS_COST = 2.0  # the component's default
 
@@ -39,12 +39,7 @@ def scores(gold: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
 def cross_validate(texts: list[str], labels: np.ndarray, folds: int = 10, seed: int = 42) -> dict[str, float]:
     """Every example predicted by a model that did not see it; the threshold is chosen, as the
     component does, on the training folds only (nested)."""
-    rng = np.random.default_rng(seed)
-    fold_of = np.zeros(len(texts), dtype=int)
-    for label in (0, 1):
-        rows = np.flatnonzero(labels == label)
-        rng.shuffle(rows)
-        fold_of[rows] = np.arange(len(rows)) % folds
+    fold_of = stratified_folds(labels, folds, seed)
     predicted = np.zeros(len(texts), dtype=int)
     for fold in range(folds):
         train, test = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
@@ -89,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                     for text, gold, pred in zip(j_texts, j_labels, predicted):
                         if gold != pred:
                             print(f"  dev miss: {LABELS[gold]:8} -> {LABELS[pred]:8} {text}")
-    print(f"\n| set | n | accuracy | question precision | question recall |\n| --- | --- | --- | --- | --- |")
+    print("\n| set | n | accuracy | question precision | question recall |\n| --- | --- | --- | --- | --- |")
     for name, s in rows:
         print(f"| {name} | {s['n']} | {s['accuracy']:.3f} | {s['precision']:.3f} | {s['recall']:.3f} |")
     return 0

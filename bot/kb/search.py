@@ -225,6 +225,14 @@ class KnowledgeBase:
             self._index = loaded
         return True
 
+    def _refresh_or_keep(self) -> None:
+        """Load a rebuilt index if there is one; a broken rebuild keeps serving the last good index."""
+        try:
+            self.refresh()
+        except KbError:
+            if self._index is None:
+                raise
+
     def encode_texts(self, texts: list[str]) -> np.ndarray:
         """L2-normalised embeddings with the index's encoder (loaded on first use)."""
         if self._encode is None:
@@ -260,11 +268,7 @@ class KnowledgeBase:
         article), so a narrow topic never loses its passages to the candidate pool of the whole
         base. `dense` of each hit is its passage's cosine to the query."""
         query = check_query(query)
-        try:
-            self.refresh()
-        except KbError:
-            if self._index is None:
-                raise
+        self._refresh_or_keep()
         prefixes = tuple(f"{t.strip('/')}/" for t in topics if t and t.strip("/"))
         with self._lock:
             index = self._index
@@ -289,12 +293,7 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int = 5, ranking: Ranking | None = None) -> list[Hit]:
         query = check_query(query)
-        try:
-            self.refresh()
-        except KbError:
-            if self._index is None:
-                raise
-            # A broken rebuild keeps serving the last good index.
+        self._refresh_or_keep()
         ranking = ranking or self.ranking
         vector = self.encode_query(query) if ranking.dense else None
         with self._lock:

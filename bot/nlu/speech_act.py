@@ -79,15 +79,21 @@ def load_examples(path: Path) -> Tuple[List[str], np.ndarray]:
     return texts, np.asarray(labels)
 
 
-def out_of_fold_probabilities(texts: Sequence[str], labels: np.ndarray, folds: int = 5, c: float = 4.0,
-                              seed: int = 42) -> np.ndarray:
-    """P(question) of every example from a model that did not see it (stratified folds)."""
+def stratified_folds(labels: np.ndarray, folds: int, seed: int = 42) -> np.ndarray:
+    """The fold of each example, each label spread evenly over the folds."""
     rng = np.random.default_rng(seed)
-    fold_of = np.zeros(len(texts), dtype=int)
-    for label in (0, 1):
+    fold_of = np.zeros(len(labels), dtype=int)
+    for label in np.unique(labels):
         rows = np.flatnonzero(labels == label)
         rng.shuffle(rows)
         fold_of[rows] = np.arange(len(rows)) % folds
+    return fold_of
+
+
+def out_of_fold_probabilities(texts: Sequence[str], labels: np.ndarray, folds: int = 5, c: float = 4.0,
+                              seed: int = 42) -> np.ndarray:
+    """P(question) of every example from a model that did not see it (stratified folds)."""
+    fold_of = stratified_folds(labels, folds, seed)
     out = np.zeros(len(texts))
     for fold in range(folds):
         train, held = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)

@@ -94,3 +94,26 @@ def crm_down(tmp_path, monkeypatch) -> str:
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
+
+
+@pytest.fixture
+def kb_env(project_kb_index, tmp_path, monkeypatch):
+    """The knowledge-base actions on the project's articles and a hub database of the test's own."""
+    from actions import knowledge
+
+    monkeypatch.setenv("CAREBOT_KB_INDEX", str(project_kb_index))
+    monkeypatch.setenv("CAREBOT_HUB_DB_URL", f"sqlite:///{tmp_path / 'hub.db'}")
+    knowledge.reset_caches()
+    yield
+    knowledge.reset_caches()
+
+
+@pytest.fixture
+def answer_log(tmp_path):
+    """The answer log in that database (SQLite), its schema created."""
+    from bot.kb.answers import AnswerLog
+
+    log = AnswerLog(f"sqlite:///{tmp_path / 'hub.db'}")
+    log.create_schema()
+    yield log
+    log.close()

@@ -9,9 +9,8 @@ from rasa_sdk.events import SlotSet
 from actions import knowledge
 from actions.knowledge import ActionKbAnswer, ActionKbFeedback
 from bot.kb.answering import AnswerPolicy
-from bot.kb.answers import AnswerLog
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("kb_env")]
 
 
 def tracker(text: str, intent: str, *, ranking: list[dict] | None = None, entities: list[dict] | None = None,
@@ -25,23 +24,6 @@ def tracker(text: str, intent: str, *, ranking: list[dict] | None = None, entiti
     events.append({"event": "user", "text": text, "parse_data": parse})
     return Tracker.from_dict({"sender_id": sender, "slots": slots or {}, "latest_message": parse,
                               "events": events, "active_loop": {}, "latest_action_name": "action_listen"})
-
-
-@pytest.fixture(autouse=True)
-def kb_settings(project_kb_index, tmp_path, monkeypatch):
-    monkeypatch.setenv("CAREBOT_KB_INDEX", str(project_kb_index))
-    monkeypatch.setenv("CAREBOT_HUB_DB_URL", f"sqlite:///{tmp_path / 'hub.db'}")
-    knowledge.reset_caches()
-    yield
-    knowledge.reset_caches()
-
-
-@pytest.fixture
-def answer_log(tmp_path):
-    log = AnswerLog(f"sqlite:///{tmp_path / 'hub.db'}")
-    log.create_schema()
-    yield log
-    log.close()
 
 
 def slot_events(events) -> dict:

@@ -6,11 +6,9 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions import knowledge
 from actions.topics import ActionAcceptOffer, ActionTopicAnswer, intent_topics
-from bot.kb.answers import AnswerLog
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("kb_env")]
 
 QUESTION = {"entity": "question", "value": "policy", "start": 0, "end": 10, "extractor": "SpeechActClassifier"}
 
@@ -21,23 +19,6 @@ def tracker(text: str, intent: str, *, question: bool = False, slots: dict | Non
     events = [{"event": "action", "name": "action_listen"}, {"event": "user", "text": text, "parse_data": parse}]
     return Tracker.from_dict({"sender_id": "topic-test", "slots": slots or {}, "latest_message": parse,
                               "events": events, "active_loop": {}, "latest_action_name": "action_listen"})
-
-
-@pytest.fixture(autouse=True)
-def kb_settings(project_kb_index, tmp_path, monkeypatch):
-    monkeypatch.setenv("CAREBOT_KB_INDEX", str(project_kb_index))
-    monkeypatch.setenv("CAREBOT_HUB_DB_URL", f"sqlite:///{tmp_path / 'hub.db'}")
-    knowledge.reset_caches()
-    yield
-    knowledge.reset_caches()
-
-
-@pytest.fixture
-def answer_log(tmp_path):
-    log = AnswerLog(f"sqlite:///{tmp_path / 'hub.db'}")
-    log.create_schema()
-    yield log
-    log.close()
 
 
 def texts(dispatcher) -> str:
