@@ -15,12 +15,13 @@ from typing import Any, Sequence
 
 import yaml
 
+from bot.handoff.assist import DEFAULT_CONFIG as DEFAULT_ASSIST, AssistConfig, customer_messages, suggest
 from bot.handoff.common import HISTORY, in_thread
 from bot.handoff.skills import topic_intents
 from bot.handoff.store import Handoff, HandoffStore, Turn
 from bot.conversations.messages import to_wire
 from bot.conversations.rasa_client import RasaClient, RasaFailure
-from bot.conversations.store import AGENT, CUSTOMER, Store, StoredMessage
+from bot.conversations.store import AGENT, Store, StoredMessage
 from bot.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,11 @@ def quote(text: str | None, limit: int = QUOTE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _customer_messages(messages: Sequence[StoredMessage]) -> list[StoredMessage]:
-    return [m for m in messages if m.sender == CUSTOMER and (m.text or "").strip()]
-
-
 def summarize(messages: Sequence[StoredMessage], turns: Sequence[Turn], kb: Sequence[dict[str, Any]],
               reasons: Sequence[dict[str, Any]], handoff_id: int | None = None) -> dict[str, str]:
     """{"wants", "tried", "open"}: one line each. Agents of handoffs other than ``handoff_id`` count as tried."""
     by_id = {m.id: m for m in messages}
-    customer = _customer_messages(messages)
+    customer = customer_messages(messages)
     topics = topic_intents(t.intent for t in turns)
     if topics:
         first = next(t for t in turns if t.intent == topics[0])
@@ -215,24 +212,52 @@ class HandoffContext:
                             "total": f"{o.total:.2f}", "products": list(o.products)} for o in orders],
                 "open_tickets": [to_dict(t) for t in tickets]}
 
-    async def suggestions(self, handoff: Handoff, query: str | None, k: int = 3) -> dict[str, Any]:
-        """Knowledge-base articles for ``query`` (default: the customer's latest message)."""
+    async def suggestions(self, handoff: Handoff, query: str | None, k: int = 3,
+                          config: AssistConfig = DEFAULT_ASSIST) -> dict[str, Any]:
+        """Knowledge-base articles for the agent: for ``query`` exactly as typed, or, without one, for the
+        conversation's topic (bot/handoff/assist.py: its substantive customer messages, intents, orders)."""
         if not query:
-            history = await in_thread(self.store.history, handoff.conversation_id, limit=50)
-            query = next((m.text for m in reversed(history) if m.sender == CUSTOMER and (m.text or "").strip()), "")
-        query = (query or "").strip()[:2000]
+            return await self._topic_suggestions(handoff, k, config)
+        query = query.strip()[:2000]
         if not query:
-            return {"query": "", "suggestions": []}
+            return {"query": "", "suggestions": [], "basis": "agent"}
 
         def run() -> list[dict[str, Any]]:
-            from bot.kb.answering import extract
-
             kb = self.kb
-            return [{"article": hit.article_id, "title": hit.title, "url": hit.url, "score": round(hit.score, 3),
-                     "text": extract(hit, query, kb.encode_texts)} for hit in kb.search(query, k=k)]
+            return [_suggestion(hit, hit.score, query, kb) for hit in kb.search(query, k=k)]
         try:
             found = await in_thread(run)
         except Exception as exc:  # noqa: BLE001 - no index yet, or a broken one: the console shows none
-            log.warning("knowledge-base suggestions failed", extra={"event": "kb_suggestions_failed", "error": str(exc)[:200]})
-            return {"query": query, "suggestions": [], "error": "The knowledge base is not available."}
-        return {"query": query, "suggestions": found}
+            return _kb_failed(query, "agent", exc)
+        return {"query": query, "suggestions": found, "basis": "agent"}
+
+    async def _topic_suggestions(self, handoff: Handoff, k: int, config: AssistConfig) -> dict[str, Any]:
+        def run() -> dict[str, Any]:
+            history = self.store.history(handoff.conversation_id, limit=HISTORY)
+            turns = self.handoffs.turns(handoff.conversation_id)
+            if not customer_messages(history):
+                return {"query": "", "suggestions": [], "basis": "conversation", "queries": []}
+            profile = self.customer_profile(handoff)
+            orders = (profile or {}).get("orders")
+            kb = self.kb
+            topic = suggest(history, turns, lambda text, n: kb.search(text, k=n), label=intent_label, orders=orders,
+                            k=k, config=config)
+            return {"query": topic.describe(), "basis": "conversation",
+                    "queries": [q.to_dict() for q in topic.queries],
+                    "suggestions": [_suggestion(s.hit, s.score, s.query, kb) for s in topic.suggestions]}
+        try:
+            return await in_thread(run)
+        except Exception as exc:  # noqa: BLE001 - no index yet, or a broken one: the console shows none
+            return _kb_failed("", "conversation", exc)
+
+
+def _suggestion(hit: Any, score: float, query: str, kb: Any) -> dict[str, Any]:
+    from bot.kb.answering import extract
+
+    return {"article": hit.article_id, "title": hit.title, "url": hit.url, "score": round(score, 3),
+            "text": extract(hit, query, kb.encode_texts)}
+
+
+def _kb_failed(query: str, basis: str, exc: Exception) -> dict[str, Any]:
+    log.warning("knowledge-base suggestions failed", extra={"event": "kb_suggestions_failed", "error": str(exc)[:200]})
+    return {"query": query, "suggestions": [], "basis": basis, "error": "The knowledge base is not available."}

@@ -76,14 +76,16 @@ async def test_unknown_customers_come_from_the_conversation_when_the_handoff_has
     assert units.context.customer_profile(handoff) is None
 
 
-async def test_suggestions_default_to_the_last_customer_message_and_say_when_the_kb_is_missing(units, tmp_path):
+async def test_suggestions_say_when_the_kb_is_missing(units, tmp_path):
     handoff = conversation_with_history(units)
     missing = HandoffContext(store=units.store, handoffs=units.handoffs, rasa=units.rasa, answers=units.answers,
                              kb_index=tmp_path / "no-index")
-    found = await missing.suggestions(handoff, None)
-    assert found == {"query": "That did not help. Get me a human!!!", "suggestions": [],
-                     "error": "The knowledge base is not available."}
+    error = "The knowledge base is not available."
+    assert await missing.suggestions(handoff, None) == {"query": "", "suggestions": [], "basis": "conversation",
+                                                        "error": error}
+    assert await missing.suggestions(handoff, "charged twice") == {"query": "charged twice", "suggestions": [],
+                                                                   "basis": "agent", "error": error}
     empty = units.store.create_conversation("web")
     nothing = units.handoffs.create(empty, status=QUEUED, skill="general", reasons=[], frustration=0.0,
                                     level="calm", customer=None)
-    assert await missing.suggestions(nothing, "   ") == {"query": "", "suggestions": []}
+    assert await missing.suggestions(nothing, "   ") == {"query": "", "suggestions": [], "basis": "agent"}
