@@ -454,7 +454,8 @@ def run_on_own_stack(journeys: list[dict], args: argparse.Namespace) -> list[Res
         raise StackError(f"building the knowledge-base index failed: {error}") from None
     with tempfile.TemporaryDirectory(prefix="journeys-") as folder:
         print("Starting Rasa, the action server and the hub (Rasa takes a minute or more)...", flush=True)
-        with running_stack(Path(folder), kb_index, timeout_s=args.start_timeout) as stack:
+        with running_stack(Path(folder), kb_index, timeout_s=args.start_timeout,
+                           business_hours=None) as stack:  # the client's real hours
             print(f"Stack up at {stack.url}", flush=True)
             return run_all(journeys, stack.url, args.concurrency)
 

@@ -238,7 +238,8 @@ _THREAT = _compile(
     # a lawyer as a threat ("I'm calling my lawyer"), not as a topic ("recommend a divorce lawyer")
     r"\b(?:my|(?:get|call|contact|hire|involve|speak to|talk to|go to)\w* (?:a|my)) (?:lawyer|attorney)s?\b",
     r"\b(?:lawyer|attorney)s? (?:will|are going to|is going to|gonna)\b", r"\blegal action\b",
-    r"\bsue\b", r"\bsmall claims\b", r"\btrading standards\b", r"\bconsumer protection\b",
+    r"\b(?:i'?ll|i will|i'?m going to|gonna|going to) sue\b", r"\bsue (?:you|larkspur|your company)\b",
+    r"\bsmall claims\b", r"\btrading standards\b", r"\bconsumer protection\b",
     r"\b(?:thinking|think) (?:of|about) cancell?ing\b", r"\bnot (?:sure )?(?:it'?s )?worth staying\b",
     r"\btell(?:ing)? everyone\b", r"\blast time i (?:order|buy|shop)\w*\b",
 )

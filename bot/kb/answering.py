@@ -22,6 +22,7 @@ from bot.kb.search import Hit
 SHORT_PASSAGE_WORDS = 70  # shown whole
 EXTRACT_WORDS = 70  # longer passages: the best sentences up to about this many words
 MAX_STEPS = 10
+LEAD_BONUS = 0.1  # added to the first sentence's similarity (the "lead" of a passage)
 
 _LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__|`)")
@@ -107,6 +108,7 @@ def extract(hit: Hit, query: str, encode: Callable[[list[str]], np.ndarray]) -> 
         return _truncate(text, EXTRACT_WORDS * 2)
     vectors = np.asarray(encode([query] + units), dtype=np.float32)
     similarity = vectors[1:] @ vectors[0] + _term_overlap(query, units)
+    similarity[0] += LEAD_BONUS  # the passage's first sentence usually states the rule the rest details
     chosen: list[int] = []
     words = 0
     for i in np.argsort(-similarity, kind="stable"):

@@ -76,8 +76,12 @@ def project_kb_index(settings: Settings) -> Path:
 
 
 @contextmanager
-def running_stack(folder: Path, kb_index: Path, timeout_s: float = 300) -> Iterator[Stack]:
-    """Start the three services on free ports with fresh databases in ``folder``; stop them on exit."""
+def running_stack(folder: Path, kb_index: Path, timeout_s: float = 300,
+                  business_hours: list[dict] | None = ALWAYS_OPEN) -> Iterator[Stack]:
+    """Start the three services on free ports with fresh databases in ``folder``; stop them on exit.
+
+    ``business_hours``: the care team's hours (default around the clock, so a handoff does not depend
+    on the time a test runs); None keeps the client file's own."""
     if not MODEL.exists():
         raise StackError(f"no trained model at {MODEL}: run `make train`")
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,7 +93,8 @@ def running_stack(folder: Path, kb_index: Path, timeout_s: float = 300) -> Itera
         "CAREBOT_ACTIONS_URL": f"http://127.0.0.1:{free_port()}",
         "CAREBOT_HUB_PORT": str(free_port()),
         "CAREBOT_KB_INDEX": str(kb_index),
-        "CAREBOT_CLIENT_FILE": str(client_file(folder / "client")),
+        "CAREBOT_CLIENT_FILE": str(PROJECT_ROOT / "client.yml" if business_hours is None
+                                   else client_file(folder / "client", business_hours)),
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
