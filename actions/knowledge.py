@@ -27,7 +27,7 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.common import SafeAction, button, log, log_error, utter
 from actions.fallback import intent_labels, label_for, suggested_intents
-from bot.kb.answering import DEFAULT_POLICY, Decision, answer_text, choice_title, decide, extract
+from bot.kb.answering import DEFAULT_POLICY, Decision, answer_text, choice_title, decide, extract, with_summary
 from bot.kb.answers import ANSWERED, CLARIFIED, NO_ANSWER, AnswerLog
 from bot.kb.index import KbError
 from bot.kb.search import KnowledgeBase, QueryError
@@ -129,7 +129,8 @@ class ActionKbAnswer(SafeAction):
 
         if decision.outcome == ANSWERED:
             hit = decision.hits[0]
-            text = await asyncio.to_thread(extract, hit, query, kb.encode_texts)
+            text = with_summary(await asyncio.to_thread(extract, hit, query, kb.encode_texts),
+                                kb.summary(hit.article_id))
             utter(dispatcher, answer_text(hit, text))
             utter(dispatcher, "Did this answer your question?",
                   buttons=[button("Yes, thanks", "affirm"), button("No", "deny")])

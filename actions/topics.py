@@ -26,7 +26,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import SafeAction, button, log, log_error, utter
 from actions.knowledge import customer_question, get_answer_log, get_kb
-from bot.kb.answering import answer_text, extract
+from bot.kb.answering import answer_text, extract, with_summary
 from bot.kb.answers import ANSWERED, NO_ANSWER
 from bot.kb.index import KbError
 from bot.kb.search import Hit, QueryError
@@ -121,7 +121,8 @@ class ActionTopicAnswer(SafeAction):
                 kb = await asyncio.to_thread(get_kb)
                 hits = await asyncio.to_thread(kb.search_topics, query, config.topics[intent], CANDIDATES)
                 best = confident(hits)
-                text = await asyncio.to_thread(extract, best, query, kb.encode_texts) if best else None
+                text = with_summary(await asyncio.to_thread(extract, best, query, kb.encode_texts),
+                                    kb.summary(best.article_id)) if best else ""
             except QueryError:
                 best = None
             except KbError as exc:

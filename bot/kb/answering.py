@@ -22,6 +22,8 @@ from bot.kb.search import Hit
 SHORT_PASSAGE_WORDS = 70  # shown whole
 EXTRACT_WORDS = 70  # longer passages: the best sentences up to about this many words
 MAX_STEPS = 10
+SHORT_EXTRACT_WORDS = 25  # an extract shorter than this is read after the article's summary
+SUMMARY_SENTENCES = 2
 LEAD_BONUS = 0.1  # added to the first sentence's similarity (the "lead" of a passage)
 
 _LINK = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)\)")
@@ -127,6 +129,17 @@ def extract(hit: Hit, query: str, encode: Callable[[list[str]], np.ndarray]) -> 
         out += units[i]
         previous = i
     return out
+
+
+def with_summary(extract_text: str, summary: str | None) -> str:
+    """A very short extract (one sentence of a section: "A few things can't be returned...") read
+    after the article's summary, whose first sentences state the rule the section details."""
+    if not summary or len(extract_text.split()) >= SHORT_EXTRACT_WORDS:
+        return extract_text
+    lead = " ".join(_SENTENCE.split(plain(summary).replace("\n", " "))[:SUMMARY_SENTENCES]).strip()
+    if not lead or lead in extract_text or extract_text in lead:
+        return extract_text or lead
+    return f"{lead}\n{extract_text}"
 
 
 def _term_overlap(query: str, units: list[str]) -> np.ndarray:

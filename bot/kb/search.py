@@ -261,6 +261,12 @@ class KnowledgeBase:
         return Hit(article_id, meta["title"], meta["url"], passage.heading, passage.text,
                    score=float(cosines[best]), dense=float(cosines[best]), lexical=float(lexical[best]))
 
+    def summary(self, article_id: str) -> str | None:
+        """The article's summary (its text before the first heading), or None."""
+        with self._lock:
+            index = self._index
+        return next((p.text for p in index.passages if p.article_id == article_id and not p.heading), None)
+
     def search_topics(self, query: str, topics: Collection[str], k: int = 3) -> list[Hit]:
         """The best `k` articles among those filed under `topics` (folders of the knowledge base:
         article ids "shipping/...", "returns/..."), each with its best passage. Every passage of

@@ -73,3 +73,16 @@ def test_answer_text_and_choice_titles():
         "Prime the pump.\n\nSource: Troubleshooting/Errors\nhttps://larkspur.example/help/troubleshooting/errors")
     assert choice_title(h) == "Troubleshooting/Errors: E04: Pump blocked"
     assert choice_title(hit("x", 1, 1, heading="X")) == "X"
+
+
+def test_a_one_sentence_extract_is_read_after_the_articles_summary():
+    from bot.kb.answering import with_summary
+
+    summary = "You can return most items within **30 days** of delivery. Return shipping is free. More text here."
+    short = "A few things can't be returned, such as opened coffee."
+    out = with_summary(short, summary)
+    assert out == "You can return most items within 30 days of delivery. Return shipping is free.\n" + short
+    long_extract = " ".join(["word"] * 30)
+    assert with_summary(long_extract, summary) == long_extract  # long enough on its own
+    assert with_summary(short, None) == short
+    assert with_summary("You can return most items within 30 days of delivery.", summary).count("30 days") == 1
