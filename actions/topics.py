@@ -132,8 +132,8 @@ class ActionTopicAnswer(SafeAction):
             utter(dispatcher, answer_text(best, text))
         elif f"utter_{intent}" in (domain.get("responses") or {}):
             utter(dispatcher, response=f"utter_{intent}")
-        elif offer is None:
-            utter(dispatcher, response="utter_ask_rephrase")
+        else:  # no passage and no canned reply: say so, never only the offer
+            utter(dispatcher, response="utter_no_topic_answer" if offer else "utter_ask_rephrase")
         if offer is not None:
             utter(dispatcher, response="utter_offer_flow", buttons=[button(offer.title, offer.intent),
                                                                      button("No, thanks", "deny")])

@@ -78,3 +78,9 @@ def test_every_topic_names_a_knowledge_base_folder_and_every_offer_a_flow():
     assert config.topics and config.offers
     assert {t for topics in config.topics.values() for t in topics} <= folders
     assert {o.intent for o in config.offers.values()} <= set(FLOW_FORMS)
+
+
+async def test_no_passage_and_no_canned_reply_says_so_before_the_offer(dispatcher, domain):
+    await ActionTopicAnswer().run(dispatcher, tracker("could I swap my pet zebra for a giraffe?", "exchange_item",
+                                                      question=True), domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_no_topic_answer", "utter_offer_flow"]
