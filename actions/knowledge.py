@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import dataclass
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -29,14 +30,16 @@ from actions.common import SafeAction, button, log, log_error, utter
 from actions.fallback import intent_labels, label_for, suggested_intents
 from bot.kb.answering import DEFAULT_POLICY, Decision, answer_text, choice_title, decide, extract, with_summary
 from bot.kb.answers import ANSWERED, CLARIFIED, NO_ANSWER, AnswerLog
+from bot.kb.asks import split_asks
 from bot.kb.index import KbError
-from bot.kb.search import KnowledgeBase, QueryError
+from bot.kb.search import Hit, KnowledgeBase, QueryError
 
 
 ARTICLE_ENTITY = "kb_article"
 ANSWER_ID_SLOT = "kb_answer_id"
 OUTCOME_SLOT = "kb_outcome"
 RESULTS = 5
+ORDER_FORM = "order_lookup_form"
 HELPFUL_INTENTS = frozenset({"affirm", "thanks"})
 # Broad intents with a general reply in the domain, used when no article fits well enough.
 GENERAL_REPLY = {
@@ -97,6 +100,50 @@ def picked_article(tracker: Tracker) -> str | None:
     return None
 
 
+def names_an_order(tracker: Tracker) -> bool:
+    """Does the customer's latest message name an order number (entity `order_id`)?"""
+    return any(e.get("entity") == "order_id" for e in tracker.latest_message.get("entities") or [])
+
+
+# Further asks in one message answered besides the first ("... and do you take paypal").
+MAX_FURTHER_ASKS = 2
+
+
+@dataclass(frozen=True)
+class Found:
+    hit: Hit
+    text: str
+
+
+def further_asks(kb: KnowledgeBase, query: str, shown: list[Found], limit: int = MAX_FURTHER_ASKS) -> list[Found]:
+    """Answers to the other asks of a message that holds several (bot/kb/asks.py): each ask is
+    searched on its own in the whole knowledge base (another ask may be another topic) and
+    answered when its best passage is confident (the knowledge base's answer threshold) and not
+    shown already."""
+    asks = split_asks(query)
+    if len(asks) < 2:
+        return []
+    seen = {found.hit.passage for found in shown}
+    texts = [found.text for found in shown]
+    out: list[Found] = []
+    for ask in asks:
+        if len(out) >= limit:
+            break
+        try:
+            hits = kb.search_topics(ask, (), 1, outside_margin=0.0)
+        except QueryError:
+            continue
+        if not hits or hits[0].passage in seen or hits[0].dense < DEFAULT_POLICY.answer_threshold:
+            continue
+        text = extract(hits[0], ask, kb.encode_texts)
+        if any(text in other for other in texts):
+            continue
+        seen.add(hits[0].passage)
+        texts.append(text)
+        out.append(Found(hits[0], text))
+    return out
+
+
 class ActionKbAnswer(SafeAction):
     failure_response = "utter_kb_unavailable"
 
@@ -127,17 +174,28 @@ class ActionKbAnswer(SafeAction):
             utter(dispatcher, response="utter_kb_unavailable")
             return [SlotSet(OUTCOME_SLOT, None), SlotSet(ANSWER_ID_SLOT, None)]
 
+        answers: list[Found] = []
         if decision.outcome == ANSWERED:
             hit = decision.hits[0]
-            text = with_summary(await asyncio.to_thread(extract, hit, query, kb.encode_texts),
-                                kb.summary(hit.article_id))
-            utter(dispatcher, answer_text(hit, text))
+            answers.append(Found(hit, with_summary(await asyncio.to_thread(extract, hit, query, kb.encode_texts),
+                                                   kb.summary(hit.article_id))))
+        if not article and decision.outcome != CLARIFIED:
+            answers.extend(await asyncio.to_thread(further_asks, kb, query, answers))
+            if answers and decision.outcome == NO_ANSWER:
+                decision = Decision(ANSWERED, (answers[0].hit,))
+        if answers:
+            for found in answers:
+                utter(dispatcher, answer_text(found.hit, found.text))
             utter(dispatcher, "Did this answer your question?",
                   buttons=[button("Yes, thanks", "affirm"), button("No", "deny")])
         elif decision.outcome == CLARIFIED:
             buttons = [button(choice_title(h), "inform", **{ARTICLE_ENTITY: h.article_id}) for h in decision.hits]
             buttons.append(button("None of these", "deny"))
             utter(dispatcher, "I found a few articles that could answer that. Which one is closest?", buttons=buttons)
+        elif not article and names_an_order(tracker):
+            # "what's in order A1043?": nothing in the help centre answers it, the order does
+            answer_id = await self.record(tracker, query, intent, decision, hits)
+            return [SlotSet(OUTCOME_SLOT, None), SlotSet(ANSWER_ID_SLOT, answer_id), FollowupAction(ORDER_FORM)]
         else:
             self.no_answer(dispatcher, tracker, intent)
         answer_id = await self.record(tracker, query, intent, decision, hits)

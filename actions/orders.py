@@ -7,14 +7,58 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
-from actions.common import (SafeAction, apologised_this_turn, form_stopped_this_turn, frustration_level, log, now,
-                            profile, utter, with_crm)
+from actions.common import (CALM, SafeAction, apologised_this_turn, form_stopped_this_turn, frustration_level, log,
+                            now, profile, utter, with_crm)
 from actions.verification import OrderVerificationValidation
 
 
 class ValidateOrderLookupForm(OrderVerificationValidation):
     def name(self) -> str:
         return "validate_order_lookup_form"
+
+
+FORM = "order_lookup_form"
+
+
+def form_opened_this_turn(tracker: Tracker, form: str) -> bool:
+    """Is `form` being started by the customer's latest message (no customer message since it
+    was activated, or not active yet)?"""
+    if tracker.active_loop_name != form:
+        return True
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            return True
+    return False
+
+
+class ActionAskOrderLookupSlot(SafeAction):
+    """The order look-up's questions (Rasa runs action_ask_<form>_<slot> instead of utter_ask_<slot>).
+
+    A customer who is annoyed or angry when asking about an order ("where the heck is my mixer??",
+    "NEVER arrived") is telling us something went wrong: the first question is preceded by an
+    apology, unless the bot already apologised this turn (a late or missing parcel has its own)."""
+
+    slot = ""
+
+    def name(self) -> str:
+        return f"action_ask_{FORM}_{self.slot}"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if (frustration_level(tracker) != CALM and form_opened_this_turn(tracker, FORM)
+                and not apologised_this_turn(tracker, dispatcher, domain)):
+            utter(dispatcher, response="utter_sorry_order_trouble")
+        utter(dispatcher, response=f"utter_ask_{self.slot}")
+        return []
+
+
+class ActionAskOrderLookupOrderId(ActionAskOrderLookupSlot):
+    slot = "order_id"
+
+
+class ActionAskOrderLookupEmail(ActionAskOrderLookupSlot):
+    slot = "email"
 
 
 class ActionOrderStatus(SafeAction):

@@ -186,6 +186,15 @@ def _sections_named_by_codes(index: LoadedIndex, query: str, pool: list[int], be
     return out
 
 
+def in_topics_prefixes(topics: Collection[str]) -> tuple[str, ...]:
+    return tuple(f"{t.strip('/')}/" for t in topics if t and t.strip("/"))
+
+
+def in_topics(article_id: str, topics: Collection[str]) -> bool:
+    """Whether an article is filed under one of `topics` (folders of the knowledge base)."""
+    return article_id.startswith(in_topics_prefixes(topics))
+
+
 class KnowledgeBase:
     """A loaded index plus the query encoder; thread-safe; reloads when the index is rebuilt."""
 
@@ -267,24 +276,35 @@ class KnowledgeBase:
             index = self._index
         return next((p.text for p in index.passages if p.article_id == article_id and not p.heading), None)
 
-    def search_topics(self, query: str, topics: Collection[str], k: int = 3) -> list[Hit]:
+    def search_topics(self, query: str, topics: Collection[str], k: int = 3,
+                      outside_margin: float | None = None) -> list[Hit]:
         """The best `k` articles among those filed under `topics` (folders of the knowledge base:
         article ids "shipping/...", "returns/..."), each with its best passage. Every passage of
         those articles is scored exactly (cosine plus the weighted lexical score, as for a picked
         article), so a narrow topic never loses its passages to the candidate pool of the whole
-        base. `dense` of each hit is its passage's cosine to the query."""
+        base. `dense` of each hit is its passage's cosine to the query.
+
+        With `outside_margin`, articles outside `topics` compete too, their score lowered by the
+        margin: the topics are a preference (an intent read slightly wrong, or a question the
+        intent's folders do not hold, still finds its article), not a wall."""
         query = check_query(query)
         self._refresh_or_keep()
-        prefixes = tuple(f"{t.strip('/')}/" for t in topics if t and t.strip("/"))
+        prefixes = in_topics_prefixes(topics)
         with self._lock:
             index = self._index
-        rows = [i for i, p in enumerate(index.passages) if p.article_id.startswith(prefixes)]
+        if outside_margin is None:
+            rows = [i for i, p in enumerate(index.passages) if p.article_id.startswith(prefixes)]
+        else:
+            rows = list(range(len(index.passages)))
         if not rows:
             return []
         vector = self.encode_query(query)
         cosines = index.embeddings[rows] @ vector
         lexical = index.lexical.normalised_scores(query)[rows]
         combined = cosines + self.ranking.lexical_weight * lexical
+        if outside_margin is not None:
+            outside = np.array([not index.passages[r].article_id.startswith(prefixes) for r in rows])
+            combined = combined - outside_margin * outside
         best: dict[str, int] = {}
         for j, row in enumerate(rows):
             article = index.passages[row].article_id

@@ -147,3 +147,26 @@ async def test_answer_log_down_still_answers(dispatcher, domain, monkeypatch):
                                         domain)
     assert "Source:" in dispatcher.messages[0]["text"]
     assert slot_events(events) == {"kb_outcome": "answered", "kb_answer_id": None}
+
+
+async def test_each_ask_of_a_message_is_answered_before_the_feedback_question(dispatcher, domain, answer_log):
+    events = await ActionKbAnswer().run(
+        dispatcher, tracker("will my UK bank card work on your site? and what currency do you charge in",
+                            "nlu_fallback"), domain)
+    *answers, question = dispatcher.messages
+    assert len(answers) == 2 and question["text"] == "Did this answer your question?"
+    assert any("US dollars" in a["text"] for a in answers)
+    assert all("Source:" in a["text"] for a in answers)
+    assert slot_events(events)["kb_outcome"] == "answered"
+
+
+async def test_a_message_naming_an_order_that_no_article_answers_looks_the_order_up(dispatcher, domain, answer_log):
+    from rasa_sdk.events import FollowupAction
+
+    text = "what's in order A1043? can't remember what I ordered"
+    order = {"entity": "order_id", "value": "A1043", "start": text.index("A1043"), "end": text.index("A1043") + 5}
+    events = await ActionKbAnswer().run(dispatcher, tracker(text, "nlu_fallback", entities=[order]), domain)
+    assert dispatcher.messages == []
+    assert FollowupAction("order_lookup_form") in events
+    [row] = answer_log.for_conversation("kb-test")
+    assert row["outcome"] == "no_answer"  # still recorded: the help centre had nothing for it

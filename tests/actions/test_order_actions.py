@@ -347,3 +347,43 @@ async def test_status_with_crm_down(crm_down, dispatcher, domain):
     events = await status(dispatcher, domain)
     assert events == [SlotSet("order_request", None)]
     assert texts(dispatcher) == ["utter_crm_unavailable"]
+
+
+# ------------------------------------------------------------------ the look-up's questions (issue 20)
+def opening_turn(tone: str, apologised: bool = False):
+    """The form being started by "where the heck is my mixer??": no customer message since its activation."""
+    tracker = load_tracker("order_lookup_order_id", slots={"frustration_level": tone})
+    tracker.events = tracker.events[:8]  # up to the form's activation, before its first question
+    return with_apology(tracker) if apologised else tracker
+
+
+@pytest.mark.parametrize("tone", ["annoyed", "angry"])
+async def test_an_upset_customer_hears_sorry_before_the_first_question(dispatcher, domain, tone):
+    from actions.orders import ActionAskOrderLookupOrderId
+
+    await ActionAskOrderLookupOrderId().run(dispatcher, opening_turn(tone), domain)
+    assert texts(dispatcher) == ["utter_sorry_order_trouble", "utter_ask_order_id"]
+    assert any(apologises(v["text"]) for v in domain["responses"]["utter_sorry_order_trouble"])
+
+
+async def test_a_calm_customer_is_simply_asked(dispatcher, domain):
+    from actions.orders import ActionAskOrderLookupEmail
+
+    await ActionAskOrderLookupEmail().run(dispatcher, opening_turn("calm"), domain)
+    assert texts(dispatcher) == ["utter_ask_email"]
+
+
+async def test_no_second_sorry_in_a_turn_or_later_in_the_form(dispatcher, domain):
+    from actions.orders import ActionAskOrderLookupEmail, ActionAskOrderLookupOrderId
+
+    await ActionAskOrderLookupOrderId().run(dispatcher, opening_turn("angry", apologised=True), domain)
+    assert texts(dispatcher) == ["utter_ask_order_id"]  # the late-parcel apology came first
+    dispatcher.messages.clear()
+    later = load_tracker("order_lookup_order_id", slots={"frustration_level": "angry"})  # the customer answered since
+    await ActionAskOrderLookupEmail().run(dispatcher, later, domain)
+    assert texts(dispatcher) == ["utter_ask_email"]
+
+
+def test_the_look_up_asks_through_these_actions(domain):
+    actions = set(domain["actions"])
+    assert {"action_ask_order_lookup_form_order_id", "action_ask_order_lookup_form_email"} <= actions

@@ -1,0 +1,49 @@
+"""Several asks in one message: "do you ship to canada and do you take paypal".
+
+    split_asks("do you ship to canada and do you take paypal")
+    -> ["do you ship to canada", "do you take paypal"]
+
+A message is cut where one question ends ("?" followed by more words) and where a
+coordinating word ("and", "also", "plus", "or") starts a new question: one opened by a question
+word or an inverted auxiliary ("and how long...", "also can i...", "and will I..."). Everything
+else stays whole: "return and refund" or "stopped pumping and won't start" are one ask. This is
+the grammar of English questions, not a list of topics; a part too short to be searched on its
+own (fewer than MIN_WORDS words) is joined back to the part before it.
+"""
+from __future__ import annotations
+
+import re
+
+MIN_WORDS = 3
+
+_OPENERS = (
+    r"how|what|what's|whats|when|where|which|who|why|is|are|was|were|do|does|did|can|could|"
+    r"will|would|should|shall|may|might|must|have|has|any|is there|are there"
+)
+# "? more text", or "[,;-] and|also|plus|or <question opener>"
+_CUT = re.compile(
+    r"(?<=\?)\s+(?=\S)"
+    r"|\s*[,;]?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:" + _OPENERS + r")\b)",
+    re.IGNORECASE,
+)
+
+
+def split_asks(text: str) -> list[str]:
+    """The asks of a message, in order; one element (the text, stripped) when it holds one."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    parts: list[str] = []
+    for piece in _CUT.split(text):
+        piece = piece.strip(" ,;-")
+        if not piece:
+            continue
+        # a leading "also" / "and" left after a "?" cut says nothing
+        piece = re.sub(r"^(?:and|also|plus)\s+", "", piece, flags=re.IGNORECASE)
+        if parts and len(piece.split()) < MIN_WORDS:
+            parts[-1] = f"{parts[-1]} {piece}"
+        elif not parts or len(parts[-1].split()) >= MIN_WORDS:
+            parts.append(piece)
+        else:
+            parts[-1] = f"{parts[-1]} {piece}"
+    return parts
