@@ -28,7 +28,8 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.common import SafeAction, button, log, log_error, utter
 from actions.fallback import intent_labels, label_for, suggested_intents
-from bot.kb.answering import DEFAULT_POLICY, Decision, answer_text, choice_title, decide, extract, with_summary
+from bot.kb.answering import (DEFAULT_POLICY, Decision, answer_text, choice_title, decide, extract, points_forward,
+                               read_on, with_summary)
 from bot.kb.answers import ANSWERED, CLARIFIED, NO_ANSWER, AnswerLog
 from bot.kb.asks import split_asks
 from bot.kb.index import KbError
@@ -105,6 +106,18 @@ def names_an_order(tracker: Tracker) -> bool:
     return any(e.get("entity") == "order_id" for e in tracker.latest_message.get("entities") or [])
 
 
+def answer_for(kb: KnowledgeBase, hit: Hit, query: str) -> str:
+    """The text shown for a passage: the extract for the question, after the article's summary when
+    it is one short sentence, and followed by the next passage when it announces it ("If nothing
+    happens when you press Start:")."""
+    text = with_summary(extract(hit, query, kb.encode_texts), kb.summary(hit.article_id))
+    if points_forward(text):
+        following = kb.next_passage(hit)
+        if following is not None:
+            text = read_on(text, extract(following, query, kb.encode_texts))
+    return text
+
+
 # Further asks in one message answered besides the first ("... and do you take paypal").
 MAX_FURTHER_ASKS = 2
 
@@ -177,8 +190,7 @@ class ActionKbAnswer(SafeAction):
         answers: list[Found] = []
         if decision.outcome == ANSWERED:
             hit = decision.hits[0]
-            answers.append(Found(hit, with_summary(await asyncio.to_thread(extract, hit, query, kb.encode_texts),
-                                                   kb.summary(hit.article_id))))
+            answers.append(Found(hit, await asyncio.to_thread(answer_for, kb, hit, query)))
         if not article and decision.outcome != CLARIFIED:
             answers.extend(await asyncio.to_thread(further_asks, kb, query, answers))
             if answers and decision.outcome == NO_ANSWER:

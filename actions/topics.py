@@ -25,8 +25,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import SafeAction, button, log, log_error, utter
-from actions.knowledge import Found, customer_question, further_asks, get_answer_log, get_kb, names_an_order
-from bot.kb.answering import DEFAULT_POLICY, answer_text, extract, with_summary
+from actions.knowledge import Found, answer_for, customer_question, further_asks, get_answer_log, get_kb, names_an_order
+from bot.kb.answering import DEFAULT_POLICY, answer_text
 from bot.kb.answers import ANSWERED, NO_ANSWER
 from bot.kb.index import KbError
 from bot.kb.search import Hit, QueryError, in_topics
@@ -164,21 +164,8 @@ class ActionTopicAnswer(SafeAction):
         (bot/kb/asks.py) whose best passage is confident and not shown yet."""
         hits = kb.search_topics(query, topics, CANDIDATES, outside_margin=OUTSIDE_MARGIN)
         best = confident(hits, topics)
-        answers = [Found(best, with_summary(extract(best, query, kb.encode_texts), kb.summary(best.article_id)))] if best else []
+        answers = [Found(best, answer_for(kb, best, query))] if best else []
         return hits, answers + further_asks(kb, query, answers)
-        shown = {found.hit.article_id for found in answers}
-        for ask in asks:
-            if len(answers) > MAX_EXTRA_ASKS:
-                break
-            try:
-                part = kb.search_topics(ask, topics, 1, outside_margin=0.0)  # another ask may be another topic
-            except QueryError:
-                continue
-            if not part or part[0].article_id in shown or part[0].dense < DEFAULT_POLICY.answer_threshold:
-                continue
-            shown.add(part[0].article_id)
-            answers.append(Found(part[0], extract(part[0], ask, kb.encode_texts)))
-        return hits, answers
 
     async def record(self, tracker: Tracker, query: str, intent: str, best: Hit | None, hits: list[Hit]) -> None:
         outcome = ANSWERED if best is not None else NO_ANSWER

@@ -142,6 +142,23 @@ def with_summary(extract_text: str, summary: str | None) -> str:
     return f"{lead}\n{extract_text}"
 
 
+_POINTS_FORWARD = re.compile(r"(:\s*$)|\b(below|the following|as follows|these steps)\b", re.IGNORECASE)
+
+
+def points_forward(text: str) -> bool:
+    """Does the extract end by announcing what comes next ("If nothing happens when you press
+    Start:", "...one of the four things below.")? Then the next passage is read with it."""
+    sentences = [s for s in _SENTENCE.split(plain(text).strip()) if s.strip()]
+    return bool(sentences) and bool(_POINTS_FORWARD.search(sentences[-1]))
+
+
+def read_on(text: str, following: str | None) -> str:
+    """The extract with what it announces: the following passage's extract, when it points forward."""
+    if not following or not points_forward(text) or following in text:
+        return text
+    return f"{text}\n{following}"
+
+
 def _term_overlap(query: str, units: list[str]) -> np.ndarray:
     """Exact evidence the encoder underrates: the share of the question's terms in each
     sentence, and a bonus for each code of the question ("E04") the sentence holds."""

@@ -276,6 +276,19 @@ class KnowledgeBase:
             index = self._index
         return next((p.text for p in index.passages if p.article_id == article_id and not p.heading), None)
 
+    def next_passage(self, hit: Hit) -> Hit | None:
+        """The passage that follows `hit`'s in its article (None at the article's end)."""
+        with self._lock:
+            index = self._index
+        for i, p in enumerate(index.passages):
+            if p.article_id == hit.article_id and p.text == hit.passage:
+                if i + 1 < len(index.passages) and index.passages[i + 1].article_id == hit.article_id:
+                    following = index.passages[i + 1]
+                    return Hit(hit.article_id, hit.title, hit.url, following.heading, following.text,
+                               score=hit.score, dense=hit.dense, lexical=hit.lexical)
+                return None
+        return None
+
     def search_topics(self, query: str, topics: Collection[str], k: int = 3,
                       outside_margin: float | None = None) -> list[Hit]:
         """The best `k` articles among those filed under `topics` (folders of the knowledge base:

@@ -146,3 +146,25 @@ async def test_a_question_about_ones_own_late_order_looks_it_up(dispatcher, doma
     events = await ActionTopicAnswer().run(dispatcher, t, domain)
     assert [m.get("response") for m in dispatcher.messages] == ["utter_sorry_late"]
     assert events == [SlotSet("offered_intent", None), FollowupAction("order_lookup_form")]
+
+
+async def test_a_passage_that_announces_a_list_is_read_with_the_list(dispatcher, domain):
+    await ActionTopicAnswer().run(dispatcher, tracker("burr grinder pro wont start, nothing happens when i press start",
+                                                      "technical_issue"), domain)
+    [answer] = dispatcher.messages
+    body = answer["text"].split("Source:")[0]
+    assert "If nothing happens when you press Start:" in body
+    assert "Hopper lock" in body and "clicks" in body  # the steps of the next passage
+
+
+def test_the_next_passage_is_the_one_after_in_the_same_article():
+    from actions.knowledge import get_kb
+
+    kb = get_kb()
+    [hit] = kb.search_topics("nothing happens when i press start on the grinder", ("troubleshooting",), 1)
+    following = kb.next_passage(hit)
+    assert following is not None and following.article_id == hit.article_id and following.passage != hit.passage
+    passages = [p for p in kb.index.passages if p.article_id == hit.article_id]
+    last = passages[-1]
+    end = kb.next_passage(type(hit)(hit.article_id, hit.title, hit.url, last.heading, last.text, 0.0, 0.0, 0.0))
+    assert end is None

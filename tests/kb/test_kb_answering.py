@@ -86,3 +86,17 @@ def test_a_one_sentence_extract_is_read_after_the_articles_summary():
     assert with_summary(long_extract, summary) == long_extract  # long enough on its own
     assert with_summary(short, None) == short
     assert with_summary("You can return most items within 30 days of delivery.", summary).count("30 days") == 1
+
+
+def test_an_extract_that_announces_what_follows_is_read_with_it():
+    from bot.kb.answering import points_forward, read_on
+
+    assert points_forward("The grinder has two safety switches. If nothing happens when you press Start:")
+    assert points_forward("A charge is almost always one of the four things below.")
+    assert not points_forward("Descale once a month. The steps below are optional, really.\nUse vinegar.")
+    assert not points_forward("Refunds take 5-7 business days.")
+    steps = "1. Hopper lock.\n2. Grounds bin."
+    assert read_on("If nothing happens when you press Start:", steps) == \
+        "If nothing happens when you press Start:\n" + steps
+    assert read_on("Refunds take 5-7 business days.", steps) == "Refunds take 5-7 business days."
+    assert read_on("See below:", None) == "See below:"
