@@ -42,9 +42,6 @@ class ActionAskOrderLookupSlot(SafeAction):
 
     slot = ""
 
-    def name(self) -> str:
-        return f"action_ask_{FORM}_{self.slot}"
-
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if (frustration_level(tracker) != CALM and form_opened_this_turn(tracker, FORM)
                 and not apologised_this_turn(tracker, dispatcher, domain)):
@@ -56,9 +53,15 @@ class ActionAskOrderLookupSlot(SafeAction):
 class ActionAskOrderLookupOrderId(ActionAskOrderLookupSlot):
     slot = "order_id"
 
+    def name(self) -> str:
+        return f"action_ask_{FORM}_order_id"
+
 
 class ActionAskOrderLookupEmail(ActionAskOrderLookupSlot):
     slot = "email"
+
+    def name(self) -> str:
+        return f"action_ask_{FORM}_email"
 
 
 class ActionOrderStatus(SafeAction):

@@ -139,6 +139,12 @@ class Escalation:
         if meta.get("level", "calm") == level:
             return
         try:
+            if "level" not in meta:
+                # Rasa starts a new conversation's session inside the first events call, but stamps our
+                # events before it: they fall out of the session, and the first message's tone was lost.
+                # A no-op first call (the slot's initial value) starts the session.
+                await self.rasa.add_events(conversation_id, [{"event": "slot", "name": "frustration_level",
+                                                              "value": "calm"}])
             await self.rasa.add_events(conversation_id, [{"event": "slot", "name": "frustration_level", "value": level}])
         except RasaFailure as exc:
             log.warning("could not set the bot's tone", extra={"event": "tone_failed", "conversation_id": conversation_id,

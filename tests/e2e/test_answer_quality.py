@@ -64,3 +64,13 @@ def test_an_out_of_scope_request_is_declined_kindly_without_a_handoff(hub):
     assert "can't help with that" in answer.lower() or "outside what i can help with" in answer.lower(), answer
     assert "order" in answer.lower() and "return" in answer.lower(), answer  # what it can do
     assert not queued(hub, conversation)
+
+
+def test_an_upset_first_message_about_an_order_hears_sorry_before_the_first_question(hub):
+    """The hub's tone reaches Rasa on the conversation's very first message (it used to fall out of
+    Rasa's new session), and the order look-up apologises before asking anything."""
+    replies = [m.get("text") or "" for m in say(hub, new_conversation(hub),
+                                                 "My Dutch Oven (order A1047) NEVER arrived. It's been 3 weeks!")]
+    asks = [i for i, text in enumerate(replies) if "?" in text]
+    sorry = [i for i, text in enumerate(replies) if "sorry" in text.lower() or "apolog" in text.lower()]
+    assert asks and sorry and sorry[0] < asks[0], replies

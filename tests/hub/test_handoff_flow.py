@@ -332,7 +332,9 @@ def test_a_calm_customer_with_two_orders_is_not_escalated_and_the_tone_follows_f
     assert rasa.events.get(conversation, []) == []  # calm all along: the tone slot was never touched
     say(ws, "I'm a bit disappointed, the beans were stale", "c9")
     assert receive(ws, lambda f: f["type"] in ("bot", "system"))["type"] == "bot"
-    assert rasa.events[conversation] == [{"event": "slot", "name": "frustration_level", "value": "annoyed"}]
+    # the first change of tone is preceded by a no-op (the slot's initial value) that starts Rasa's session
+    assert rasa.events[conversation][-1] == {"event": "slot", "name": "frustration_level", "value": "annoyed"}
+    assert rasa.events[conversation][:-1] in ([], [{"event": "slot", "name": "frustration_level", "value": "calm"}])
     ws.close()
 
 
