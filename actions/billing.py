@@ -225,7 +225,7 @@ class ActionSubmitDispute(SafeAction):
             )
         except DisputeNotAllowed as exc:
             log.info("dispute refused", extra={"sender_id": tracker.sender_id, "reason_code": exc.reason_code})
-            utter(dispatcher, f"{exc.message} Our billing team already has everything they need for it.")
+            utter(dispatcher, replies.dispute_refused_reply(exc.message, invoice, same_day, cfg, now()))
             return events + [FollowupAction("utter_offer_callback")]
         reply = replies.dispute_created_reply(case, invoice, same_day, email, cfg, now())
         utter(dispatcher, reply.text)

@@ -412,6 +412,22 @@ def dispute_created_reply(case: DisputeCase, invoice: Invoice, same_day_charges:
     return Reply(text)
 
 
+def dispute_refused_reply(message: str, invoice: Invoice, same_day_charges: int, profile: ClientProfile,
+                          now: datetime) -> str:
+    """A charge that cannot be disputed again (a case is open, or it was refunded): what the CRM says,
+    which charge it is, and what happens next, as an agent would tell it."""
+    day = format_day(_local_date(profile, invoice.issued_at), profile.today(now))
+    amount = profile.money(invoice.amount)
+    text = f"{message} That's the {amount} charge on {day}."
+    if invoice.status == "refunded":
+        return text
+    text += f" Our billing team already has everything they need and reviews it within {DISPUTE_REVIEW}."
+    if same_day_charges >= 2:
+        text += (f" There were {same_day_charges} charges of {amount} that day, so it looks like a duplicate: once the "
+                 f"team confirms it, it's refunded to your {invoice.payment_method} within {profile.refund_days}.")
+    return text
+
+
 # ------------------------------------------------------------------ call backs
 def when_phrase(when_text: str, when: When, today: date) -> str:
     """The customer's words, plus the date they resolve to when it isn't spelled out."""

@@ -24,7 +24,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import SafeAction, button, log, log_error, utter
+from actions.common import CALM, SafeAction, apologised_this_turn, button, frustration_level, log, log_error, utter
 from actions.knowledge import Found, answer_for, customer_question, further_asks, get_answer_log, get_kb, names_an_order
 from bot.kb.answering import DEFAULT_POLICY, answer_text
 from bot.kb.answers import ANSWERED, NO_ANSWER
@@ -144,6 +144,9 @@ class ActionTopicAnswer(SafeAction):
             except KbError as exc:
                 log_error(self.name(), tracker, "knowledge base unavailable", exc)
                 answers = []
+        if frustration_level(tracker) != CALM and not apologised_this_turn(tracker, dispatcher, domain):
+            # an upset customer ("the money STILL isn't back on my card!") is acknowledged before the facts
+            utter(dispatcher, response="utter_sorry_trouble")
         if answers:
             for found in answers:
                 utter(dispatcher, answer_text(found.hit, found.text))

@@ -316,11 +316,17 @@ class HubClient:
         self.http.close()
 
 
-def run_all(journeys: list[dict], url: str, concurrency: int = 1) -> list[Result]:
+def run_all(journeys: list[dict], url: str, concurrency: int = 1,
+            before_each: Callable[[], None] | None = None) -> list[Result]:
+    """Every journey in a new conversation; `before_each` runs before each one (one at a time only)."""
     hub = HubClient(url)
+    if before_each is not None and concurrency > 1:
+        raise ValueError("before_each needs journeys one at a time (concurrency 1)")
 
     def one(journey: dict) -> Result:
         try:
+            if before_each is not None:
+                before_each()
             send = hub.conversation()
         except httpx.HTTPError as error:
             return Result(journey, [], [], f"could not start a conversation: {error}")
@@ -444,6 +450,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def reseed_crm() -> None:
+    """The stack's demo CRM as `carebot crm seed` left it: a journey's returns, disputes and call backs
+    must not change what the next journey's customer finds (journeys are written independent)."""
+    from bot.crm import open_crm
+    from bot.crm.seed import seed
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    crm = open_crm(settings.crm_url, client_file=settings.client_file)
+    try:
+        seed(crm, reset=True)
+    finally:
+        crm.close()
+
+
 def run_on_own_stack(journeys: list[dict], args: argparse.Namespace) -> list[Result]:
     from bot.runner.stack import StackError, project_kb_index, running_stack
     from bot.settings import Settings
@@ -457,7 +478,8 @@ def run_on_own_stack(journeys: list[dict], args: argparse.Namespace) -> list[Res
         with running_stack(Path(folder), kb_index, timeout_s=args.start_timeout,
                            business_hours=None) as stack:  # the client's real hours
             print(f"Stack up at {stack.url}", flush=True)
-            return run_all(journeys, stack.url, args.concurrency)
+            return run_all(journeys, stack.url, args.concurrency,
+                           before_each=reseed_crm if args.concurrency == 1 else None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -206,6 +206,9 @@ async def test_charge_already_disputed(crm_url, dispatcher, domain):
     assert events == RESET + [FollowupAction("utter_offer_callback")]
     (text,) = texts(second)
     assert "is already being disputed (DSP-" in text
+    # which charge and what happens next: the duplicate's amount, review time and refund
+    assert "$22.00 charge" in text and "reviews it within" in text
+    assert "looks like a duplicate" in text and "refunded to your" in text
 
 
 async def test_submit_stays_silent_after_the_form_was_stopped(crm_url, dispatcher, domain):

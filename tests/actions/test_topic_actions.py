@@ -168,3 +168,13 @@ def test_the_next_passage_is_the_one_after_in_the_same_article():
     last = passages[-1]
     end = kb.next_passage(type(hit)(hit.article_id, hit.title, hit.url, last.heading, last.text, 0.0, 0.0, 0.0))
     assert end is None
+
+
+@pytest.mark.parametrize("tone, expected", [("calm", False), ("annoyed", True), ("angry", True)])
+async def test_an_upset_customer_is_acknowledged_before_the_answer(dispatcher, domain, tone, expected):
+    await ActionTopicAnswer().run(dispatcher, tracker("you cancelled my order a week ago and the money STILL isn't "
+                                                      "back on my card!", "refund_status",
+                                                      slots={"frustration_level": tone}), domain)
+    responses = [m.get("response") for m in dispatcher.messages]
+    assert (responses[0] == "utter_sorry_trouble") is expected
+    assert len(dispatcher.messages) >= (2 if expected else 1)  # the answer still follows

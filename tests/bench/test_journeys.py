@@ -322,3 +322,28 @@ def test_no_development_journey_gets_a_filler_only_turn(request):
             if texts and all(is_filler(t) for t in texts):
                 fillers.append(f'{result.journey["id"]} turn {number}: {texts}')
     assert not fillers, "\n".join(fillers)
+
+
+def test_each_journey_finds_the_freshly_seeded_crm(tmp_path, monkeypatch):
+    """What one journey opens (a return, here) is gone for the next: reseed_crm, run before each."""
+    from bot.crm import open_crm
+    from bot.settings import Settings
+
+    monkeypatch.setenv("CAREBOT_CRM_URL", f"sqlite:///{tmp_path / 'crm.db'}")
+    runner.reseed_crm()
+    settings = Settings.from_env()
+    crm = open_crm(settings.crm_url, client_file=settings.client_file)
+    try:
+        seeded = crm.counts()
+        order = crm.get_order("A1043")
+        crm.create_return("A1043", order.lines[0].product, "wrong item")
+        assert crm.counts()["returns"] == seeded["returns"] + 1
+        runner.reseed_crm()
+        assert crm.counts() == seeded
+    finally:
+        crm.close()
+
+
+def test_a_step_before_each_journey_needs_them_one_at_a_time():
+    with pytest.raises(ValueError):
+        runner.run_all([], "http://127.0.0.1:9", concurrency=2, before_each=lambda: None)
