@@ -28,8 +28,8 @@ from rasa_sdk.types import DomainDict
 from actions import common
 from actions.common import SafeAction, button, log, log_error, utter
 from actions.fallback import intent_labels, label_for, suggested_intents
-from bot.kb.answering import (DEFAULT_POLICY, Decision, answer_text, choice_title, decide, extract, points_forward,
-                               read_on, with_summary)
+from bot.kb.answering import (DEFAULT_POLICY, Decision, answer_text, choice_title, decide, extract, plain,
+                               points_forward, read_on, with_summary)
 from bot.kb.answers import ANSWERED, CLARIFIED, NO_ANSWER, AnswerLog
 from bot.kb.asks import split_asks
 from bot.kb.index import KbError
@@ -106,15 +106,22 @@ def names_an_order(tracker: Tracker) -> bool:
     return any(e.get("entity") == "order_id" for e in tracker.latest_message.get("entities") or [])
 
 
+SHORT_LEAD_WORDS = 40  # a passage this short that its section continues is read with the continuation
+
+
 def answer_for(kb: KnowledgeBase, hit: Hit, query: str) -> str:
     """The text shown for a passage: the extract for the question, after the article's summary when
     it is one short sentence, and followed by the next passage when it announces it ("If nothing
     happens when you press Start:")."""
     text = with_summary(extract(hit, query, kb.encode_texts), kb.summary(hit.article_id))
-    if points_forward(text):
-        following = kb.next_passage(hit)
-        if following is not None:
-            text = read_on(text, extract(following, query, kb.encode_texts))
+    following = kb.next_passage(hit)
+    if following is None:
+        return text
+    # A section cut in two by the passage size: a short lead ("White chalky spots are the sign it's
+    # due.") is read with the rest of its section (the descaling steps).
+    same_section = bool(hit.heading) and following.heading == hit.heading and len(plain(hit.passage).split()) < SHORT_LEAD_WORDS
+    if points_forward(text) or same_section:
+        text = read_on(text, extract(following, query, kb.encode_texts), force=same_section)
     return text
 
 

@@ -19,7 +19,7 @@ from bot.kb.answers import ANSWERED, CLARIFIED, NO_ANSWER
 from bot.kb.lexical import is_code, tokenize
 from bot.kb.search import Hit
 
-SHORT_PASSAGE_WORDS = 70  # shown whole
+SHORT_PASSAGE_WORDS = 100  # shown whole (MAX_PASSAGE_WORDS: most passages are shown whole)
 EXTRACT_WORDS = 70  # longer passages: the best sentences up to about this many words
 MAX_STEPS = 10
 SHORT_EXTRACT_WORDS = 25  # an extract shorter than this is read after the article's summary
@@ -152,9 +152,10 @@ def points_forward(text: str) -> bool:
     return bool(sentences) and bool(_POINTS_FORWARD.search(sentences[-1]))
 
 
-def read_on(text: str, following: str | None) -> str:
-    """The extract with what it announces: the following passage's extract, when it points forward."""
-    if not following or not points_forward(text) or following in text:
+def read_on(text: str, following: str | None, force: bool = False) -> str:
+    """The extract with what it announces: the following passage's extract, when it points forward
+    (or always, with `force`: the rest of a section the passage size cut in two)."""
+    if not following or not (force or points_forward(text)) or following in text:
         return text
     return f"{text}\n{following}"
 

@@ -178,3 +178,12 @@ async def test_an_upset_customer_is_acknowledged_before_the_answer(dispatcher, d
     responses = [m.get("response") for m in dispatcher.messages]
     assert (responses[0] == "utter_sorry_trouble") is expected
     assert len(dispatcher.messages) >= (2 if expected else 1)  # the answer still follows
+
+
+async def test_a_short_lead_is_read_with_the_rest_of_its_section(dispatcher, domain):
+    # "Smart Kettle" in the descaling guide is cut in two passages: the schedule, then the steps
+    await ActionTopicAnswer().run(dispatcher, tracker("there's white chalky stuff inside my kettle, how do I get "
+                                                      "rid of it?", "technical_issue"), domain)
+    [answer] = dispatcher.messages
+    body = answer["text"].split("Source:")[0]
+    assert "White chalky spots" in body and "vinegar" in body
