@@ -170,3 +170,22 @@ async def test_a_message_naming_an_order_that_no_article_answers_looks_the_order
     assert FollowupAction("order_lookup_form") in events
     [row] = answer_log.for_conversation("kb-test")
     assert row["outcome"] == "no_answer"  # still recorded: the help centre had nothing for it
+
+
+async def test_a_complaint_the_help_centre_puts_right_gets_the_remedy(dispatcher, domain, answer_log):
+    from actions.knowledge import ActionComplaintAnswer
+
+    events = await ActionComplaintAnswer().run(
+        dispatcher, tracker("my coffee club bag this month tastes really stale, like cardboard", "complaint"), domain)
+    [answer] = dispatcher.messages
+    assert "Source: Coffee that tastes stale" in answer["text"] and "new bag free" in answer["text"]
+    assert events == []
+    [row] = answer_log.for_conversation("kb-test")
+    assert row["intent"] == "complaint" and row["outcome"] == "answered"
+
+
+async def test_a_complaint_nothing_answers_adds_nothing(dispatcher, domain):
+    from actions.knowledge import ActionComplaintAnswer
+
+    await ActionComplaintAnswer().run(dispatcher, tracker("your driver was rude to my grandmother", "complaint"), domain)
+    assert dispatcher.messages == []
