@@ -189,3 +189,25 @@ async def test_a_complaint_nothing_answers_adds_nothing(dispatcher, domain):
 
     await ActionComplaintAnswer().run(dispatcher, tracker("your driver was rude to my grandmother", "complaint"), domain)
     assert dispatcher.messages == []
+
+
+def test_no_out_of_scope_training_example_would_be_answered_from_the_knowledge_base():
+    """OUT_OF_SCOPE_POLICY's threshold is above what every example of data/nlu/out_of_scope.yml scores."""
+    import re
+
+    from actions.knowledge import OUT_OF_SCOPE_POLICY, get_kb
+    from bot.settings import PROJECT_ROOT
+
+    lines = (PROJECT_ROOT / "data" / "nlu" / "out_of_scope.yml").read_text(encoding="utf-8").splitlines()
+    examples = [re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]) for line in lines
+                if line.strip().startswith("- ") and "intent:" not in line]
+    assert len(examples) >= 50
+    kb = get_kb()
+    scores = {text: kb.search(text, 1)[0].dense for text in examples}
+    assert max(scores.values()) < OUT_OF_SCOPE_POLICY.answer_threshold, max(scores.items(), key=lambda kv: kv[1])
+
+
+async def test_another_shops_policy_read_as_out_of_scope_is_declined(dispatcher, domain):
+    await ActionKbAnswer().run(dispatcher, tracker("what's Starbucks' return policy on their tumblers?", "out_of_scope"),
+                               domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_scope"]
