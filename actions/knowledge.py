@@ -251,7 +251,7 @@ class ActionKbAnswer(SafeAction):
 
 class ActionComplaintAnswer(SafeAction):
     """After the apology for a complaint and before the offer of a person: what the help centre says
-    puts it right ("my Coffee Club bag tastes stale" -> a fresh bag within 2 business days), when one
+    puts it right ("my Coffee Club bag tastes stale" -> a new bag, free), when one
     passage answers it confidently (the knowledge base's own threshold); otherwise nothing, the
     person the bot offers next takes it from there."""
 

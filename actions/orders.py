@@ -86,7 +86,13 @@ class ActionOrderStatus(SafeAction):
             log.warning("order status: order missing or not the verified customer's",
                         extra={"sender_id": tracker.sender_id, "order_id": order_id})
             return self.reset_events(tracker)
-        reply = replies.order_status_reply(order, tracker.get_slot("order_request"), profile(), now(),
+        request = tracker.get_slot("order_request")
+        if request == "case":  # "is my ticket still open?": the open cases, verified through the order
+            tickets = await with_crm(lambda crm: crm.open_tickets(customer_id))
+            utter(dispatcher, replies.case_status_reply(tickets, order, profile(), now()))
+            if tickets:
+                return self.reset_events(tracker)
+        reply = replies.order_status_reply(order, request, profile(), now(),
                                            tone=frustration_level(tracker),
                                            apologised=apologised_this_turn(tracker, dispatcher))
         utter(dispatcher, reply.text, buttons=tracking_buttons(order) or None)

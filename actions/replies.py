@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.client_profile import ClientProfile, add_business_days, format_clock, format_day, on_day, relative_day
-from bot.crm.records import Callback, DisputeCase, Invoice, Order, ReturnCase, Shipment
+from bot.crm.records import Callback, DisputeCase, Invoice, Order, ReturnCase, Shipment, Ticket
 from bot.parsing import When, mask_phone
 
 DELAY_GRACE_BUSINESS_DAYS = 2
@@ -426,6 +426,24 @@ def dispute_refused_reply(message: str, invoice: Invoice, same_day_charges: int,
         text += (f" There were {same_day_charges} charges of {amount} that day, so it looks like a duplicate: once the "
                  f"team confirms it, it's refunded to your {invoice.payment_method} within {profile.refund_days}.")
     return text
+
+
+# ------------------------------------------------------------------ open cases
+TICKET_STATUS = {"open": "open, waiting for our team", "pending": "in progress"}
+
+
+def case_status_reply(tickets: list[Ticket], order: Order, profile: ClientProfile, now: datetime) -> str:
+    """ "Is my ticket still open?": the customer's open cases (verified through their order), each with
+    its reference, subject, status and last update; or that there is none."""
+    today = profile.today(now)
+    if not tickets:
+        return (f"I can't see an open case on your account right now, so nothing is waiting with our team. "
+                f"Here's where order {order.order_id} stands:")
+    lines = [f"- {t.ticket_id}: {t.subject}. Status: {TICKET_STATUS.get(t.status, t.status)}, last updated "
+             f"{relative_day(_local_date(profile, t.updated_at), today)}." for t in tickets]
+    head = "Your case is still open:" if len(tickets) == 1 else f"You have {len(tickets)} open cases:"
+    return "\n".join([head, *lines, "Our team works through them in order and will contact you when there's news; "
+                                   "you don't need to chase it."])
 
 
 # ------------------------------------------------------------------ call backs

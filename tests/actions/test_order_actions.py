@@ -387,3 +387,26 @@ async def test_no_second_sorry_in_a_turn_or_later_in_the_form(dispatcher, domain
 def test_the_look_up_asks_through_these_actions(domain):
     actions = set(domain["actions"])
     assert {"action_ask_order_lookup_form_order_id", "action_ask_order_lookup_form_email"} <= actions
+
+
+# ------------------------------------------------------------------ open cases (issue 20)
+async def test_is_my_ticket_still_open_lists_the_verified_customers_open_cases(crm_url, dispatcher, domain):
+    tracker = load_tracker("order_lookup_done", slots={"order_request": "case", "order_id": "A1049",
+                                                       "email": "tom.becker@example.com",
+                                                       "verified_customer_id": "C1004"})
+    events = await ActionOrderStatus().run(dispatcher, tracker, domain)
+    [text] = texts(dispatcher)
+    assert text.startswith("Your case is still open:")
+    assert "TCK-10002" in text and "Delivery exception on order A1049" in text and "in progress" in text
+    assert "TCK-10003" not in text  # closed, and Maria's
+    assert SlotSet("order_request", None) in events
+
+
+async def test_no_open_case_says_so_and_gives_the_order_instead(crm_url, dispatcher, domain):
+    tracker = load_tracker("order_lookup_done", slots={"order_request": "case", "order_id": "A1042",
+                                                       "email": "maria.lopez@example.com",
+                                                       "verified_customer_id": "C1001"})
+    await ActionOrderStatus().run(dispatcher, tracker, domain)
+    first, second = texts(dispatcher)
+    assert first.startswith("I can't see an open case on your account") and "A1042" in first
+    assert "A1042" in second and "UPS" in second  # the order's own status follows
