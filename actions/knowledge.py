@@ -131,8 +131,10 @@ def answer_for(kb: KnowledgeBase, hit: Hit, query: str) -> str:
     return text
 
 
-# Further asks in one message answered besides the first ("... and do you take paypal").
+# Further asks in one message answered besides the first ("... and do you take paypal"), and how many
+# asks are searched at most (a long message cut into many parts must not cost a search each).
 MAX_FURTHER_ASKS = 2
+MAX_ASKS_SEARCHED = 4
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def further_asks(kb: KnowledgeBase, query: str, shown: list[Found], limit: int =
     seen = {found.hit.passage for found in shown}
     texts = [found.text for found in shown]
     out: list[Found] = []
-    for ask in asks:
+    for ask in asks[:MAX_ASKS_SEARCHED]:
         if len(out) >= limit:
             break
         try:

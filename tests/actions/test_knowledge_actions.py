@@ -211,3 +211,15 @@ async def test_another_shops_policy_read_as_out_of_scope_is_declined(dispatcher,
     await ActionKbAnswer().run(dispatcher, tracker("what's Starbucks' return policy on their tumblers?", "out_of_scope"),
                                domain)
     assert [m.get("response") for m in dispatcher.messages] == ["utter_out_of_scope"]
+
+
+def test_a_message_cut_into_many_asks_costs_a_few_searches_only(monkeypatch):
+    from actions.knowledge import MAX_ASKS_SEARCHED, further_asks, get_kb
+
+    kb = get_kb()
+    calls = []
+    search = kb.search_topics
+    monkeypatch.setattr(kb, "search_topics", lambda *a, **k: calls.append(a[0]) or search(*a, **k))
+    message = " ".join(f"is question number {i} about the weather?" for i in range(40))
+    assert further_asks(kb, message, []) == []  # nothing in the help centre answers these
+    assert len(calls) == MAX_ASKS_SEARCHED
