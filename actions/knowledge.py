@@ -147,7 +147,8 @@ def further_asks(kb: KnowledgeBase, query: str, shown: list[Found], limit: int =
     """Answers to the other asks of a message that holds several (bot/kb/asks.py): each ask is
     searched on its own in the whole knowledge base (another ask may be another topic) and
     answered when its best passage is confident (the knowledge base's answer threshold) and not
-    shown already."""
+    shown already. An ask that names a code few passages hold ("can I use WELCOME10 on it") is
+    answered with what they say about it (KnowledgeBase.named_by_code), however low its cosine."""
     asks = split_asks(query)
     if len(asks) < 2:
         return []
@@ -158,12 +159,18 @@ def further_asks(kb: KnowledgeBase, query: str, shown: list[Found], limit: int =
         if len(out) >= limit:
             break
         try:
-            hits = kb.search_topics(ask, (), 1, outside_margin=0.0)
+            named = kb.named_by_code(ask)
+            hits = [named[0]] if named else kb.search_topics(ask, (), 1, outside_margin=0.0)
         except QueryError:
             continue
-        if not hits or hits[0].passage in seen or hits[0].dense < DEFAULT_POLICY.answer_threshold:
+        if not hits or hits[0].passage in seen:
             continue
-        text = extract(hits[0], ask, kb.encode_texts)
+        if named:  # "can I use WELCOME10 on it": what the help centre says about the code
+            text = named[1]
+        elif hits[0].dense >= DEFAULT_POLICY.answer_threshold:
+            text = extract(hits[0], ask, kb.encode_texts)
+        else:
+            continue
         if any(text in other for other in texts):
             continue
         seen.add(hits[0].passage)

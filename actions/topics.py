@@ -28,6 +28,7 @@ from actions.common import CALM, SafeAction, apologised_this_turn, button, frust
 from actions.knowledge import Found, answer_for, customer_question, further_asks, get_answer_log, get_kb, names_an_order
 from bot.kb.answering import DEFAULT_POLICY, answer_text
 from bot.kb.answers import ANSWERED, NO_ANSWER
+from bot.kb.asks import states_and_asks
 from bot.kb.index import KbError
 from bot.kb.search import Hit, QueryError, in_topics
 from bot.settings import PROJECT_ROOT
@@ -54,6 +55,9 @@ FLOW_FORMS = {
 # A question about late or missing parcels that names an order is about that order: its apology,
 # then the look-up (data/rules/forms.yml does the same for a request).
 ABOUT_OWN_ORDER = {"delivery_late": "utter_sorry_late", "delivery_missing": "utter_sorry_missing"}
+# Failures: a question about one that tells it happened ("it came 2 days late. Do I get that back?") is
+# answered after an apology, however calmly it is put; a question only ("if my parcel is late, ...?") not.
+FAILURES = frozenset({"delivery_late", "delivery_missing", "item_damaged", "item_wrong", "double_charge"})
 
 
 @dataclass(frozen=True)
@@ -144,8 +148,11 @@ class ActionTopicAnswer(SafeAction):
             except KbError as exc:
                 log_error(self.name(), tracker, "knowledge base unavailable", exc)
                 answers = []
-        if frustration_level(tracker) != CALM and not apologised_this_turn(tracker, dispatcher, domain):
-            # an upset customer ("the money STILL isn't back on my card!") is acknowledged before the facts
+        upset = frustration_level(tracker) != CALM
+        told_failure = intent in FAILURES and bool(query) and states_and_asks(query)
+        if (upset or told_failure) and not apologised_this_turn(tracker, dispatcher, domain):
+            # an upset customer ("the money STILL isn't back on my card!") or one who tells of a failure
+            # is acknowledged before the facts
             utter(dispatcher, response="utter_sorry_trouble")
         if answers:
             for found in answers:

@@ -47,3 +47,17 @@ def split_asks(text: str) -> list[str]:
         else:
             parts[-1] = f"{parts[-1]} {piece}"
     return parts
+
+
+# A sentence ends at ".", "!" or "?" followed by a space (or the end): "$14.95." ends one, "$14.95 for" not.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def states_and_asks(text: str) -> bool:
+    """Does the message tell something that happened besides asking ("I paid $14.95 for express and it
+    came 2 days late. Do I get that back?"), rather than only ask ("If my parcel is late, do I get a
+    refund?")? True when it holds a question and a statement of at least MIN_WORDS words."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
+    asks = any(s.endswith("?") for s in sentences)
+    states = any(not s.endswith("?") and len(s.split()) >= MIN_WORDS for s in sentences)
+    return asks and states

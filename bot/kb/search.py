@@ -10,6 +10,7 @@ Each stage can be switched off (`Ranking`) so bench/kb.py can report what it add
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -186,6 +187,9 @@ def _sections_named_by_codes(index: LoadedIndex, query: str, pool: list[int], be
     return out
 
 
+_UNIT = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences and lines of a passage
+
+
 def in_topics_prefixes(topics: Collection[str]) -> tuple[str, ...]:
     return tuple(f"{t.strip('/')}/" for t in topics if t and t.strip("/"))
 
@@ -269,6 +273,36 @@ class KnowledgeBase:
         passage, meta = index.passages[rows[best]], index.articles[article_id]
         return Hit(article_id, meta["title"], meta["url"], passage.heading, passage.text,
                    score=float(cosines[best]), dense=float(cosines[best]), lexical=float(lexical[best]))
+
+    def named_by_code(self, query: str, max_passages: int = 2) -> tuple[Hit, str] | None:
+        """What the knowledge base says about the codes a query names, when few passages name them
+        ("can I use WELCOME10 on it"): the first such passage and every sentence, in the base's order,
+        that names the codes ("Codes in emails use capital letters, for example WELCOME10. ... Our
+        welcome code WELCOME10 gives 10% off a first order of $30 or more ..."). None when the query
+        names no code with letters and digits, or when its codes are too common to point anywhere
+        (order numbers given as examples in many articles). A short ask scores a low cosine; a rare
+        code it shares with a passage is evidence of its own."""
+        query = check_query(query)
+        self._refresh_or_keep()
+        with self._lock:
+            index = self._index
+        codes = {t for t in tokenize(query) if is_code(t) and any(c.isalpha() for c in t)}
+        rows: set[int] | None = None
+        for code in codes:
+            column = index.lexical.vocabulary.get(code)
+            found = set(index.lexical.weights[column].indices) if column is not None else set()
+            rows = found if rows is None else rows & found
+        if not rows or len(rows) > max_passages:
+            return None
+        ordered = sorted(rows)
+        sentences = [u.strip() for r in ordered for u in _UNIT.split(index.passages[r].text)
+                     if codes <= set(tokenize(u))]
+        first = index.passages[ordered[0]]
+        meta = index.articles[first.article_id]
+        dense = float(index.embeddings[ordered[0]] @ self.encode_query(query))
+        hit = Hit(first.article_id, meta["title"], meta["url"], first.heading, first.text,
+                  score=dense, dense=dense, lexical=0.0)
+        return hit, " ".join(sentences) or first.text
 
     def summary(self, article_id: str) -> str | None:
         """The article's summary (its text before the first heading), or None."""

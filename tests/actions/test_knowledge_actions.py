@@ -223,3 +223,22 @@ def test_a_message_cut_into_many_asks_costs_a_few_searches_only(monkeypatch):
     message = " ".join(f"is question number {i} about the weather?" for i in range(40))
     assert further_asks(kb, message, []) == []  # nothing in the help centre answers these
     assert len(calls) == MAX_ASKS_SEARCHED
+
+
+def test_a_short_ask_that_names_a_code_is_answered_with_what_the_help_centre_says_about_it():
+    from actions.knowledge import DEFAULT_POLICY, further_asks, get_kb
+
+    kb = get_kb()
+    ask = "can i use WELCOME10 on it"
+    assert kb.search_topics(ask, (), 1, outside_margin=0.0)[0].dense < DEFAULT_POLICY.answer_threshold  # too short
+    [found] = further_asks(kb, "do you price match amazon sellers? also " + ask, [])
+    assert "WELCOME10 gives 10% off a first order of $30" in found.text
+    assert found.hit.article_id == "billing/promo-codes-and-discounts"
+
+
+def test_a_code_many_articles_give_as_an_example_points_nowhere():
+    from actions.knowledge import get_kb
+
+    kb = get_kb()
+    assert kb.named_by_code("what about A1042") is None  # an order number the articles use as their example
+    assert kb.named_by_code("can i use it on the grinder") is None  # no code at all

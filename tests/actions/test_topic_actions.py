@@ -134,7 +134,8 @@ async def test_no_passage_and_no_canned_reply_says_so_before_the_offer(dispatche
 async def test_a_question_about_late_parcels_in_general_is_answered(dispatcher, domain):
     events = await ActionTopicAnswer().run(dispatcher, tracker("I paid for express and it came 2 days late. Do I get "
                                                                "that back?", "delivery_late", question=True), domain)
-    answer, offer = dispatcher.messages
+    sorry, answer, offer = dispatcher.messages  # it happened to them: sorry first
+    assert sorry.get("response") == "utter_sorry_trouble"
     assert "Source:" in answer["text"] and "/shipping/" in answer["text"]
     assert [b["payload"] for b in offer["buttons"]] == ["/delivery_late", "/deny"]
     assert events == [SlotSet("offered_intent", "delivery_late")]
@@ -187,3 +188,15 @@ async def test_a_short_lead_is_read_with_the_rest_of_its_section(dispatcher, dom
     [answer] = dispatcher.messages
     body = answer["text"].split("Source:")[0]
     assert "White chalky spots" in body and "vinegar" in body
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I paid $14.95 for express and it came 2 days late. Do I get that back?", True),  # tells it happened
+    ("If an express order comes late, do I get the $14.95 back?", False),  # only asks
+])
+async def test_a_calm_customer_who_tells_of_a_failure_hears_sorry_first(dispatcher, domain, text, expected):
+    await ActionTopicAnswer().run(dispatcher, tracker(text, "delivery_late", question=True,
+                                                      slots={"frustration_level": "calm"}), domain)
+    responses = [m.get("response") for m in dispatcher.messages]
+    assert (responses[0] == "utter_sorry_trouble") is expected
+    assert any("14.95" in (m.get("text") or "") for m in dispatcher.messages)  # and the answer follows

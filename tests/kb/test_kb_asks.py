@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.kb.asks import split_asks
+from bot.kb.asks import split_asks, states_and_asks
 
 
 @pytest.mark.parametrize("text, asks", [
@@ -31,3 +31,15 @@ def test_one_ask_stays_whole(text):
 
 def test_blank_text_has_no_asks():
     assert split_asks("   ") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I paid $14.95 for express and it came 2 days late. Do I get that back?", True),
+    ("The kettle arrived with a dent in it! can I get a new one?", True),
+    ("If my parcel is late, do I get my express fee back?", False),  # only asks
+    ("what happens if my order arrives damaged?", False),
+    ("it came 2 days late", False),  # only tells: no question
+    ("Hi. Do you refund late express orders?", False),  # a greeting is not a statement
+])
+def test_a_message_that_tells_what_happened_and_asks(text, expected):
+    assert states_and_asks(text) is expected
