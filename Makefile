@@ -22,6 +22,16 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 CAREBOT_ACTIONS_URL ?= http://127.0.0.1:5055
+# Shared secrets of the project's own services (docs/privacy.md): generated once per checkout in var/secrets/,
+# the same files bot/settings.py reads, unless the environment or .env sets them.
+new_secret = $(shell f=var/secrets/$(1); test -s $$f || { mkdir -p var/secrets && umask 077 && \
+  python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > $$f; }; cat $$f)
+ifeq ($(strip $(CAREBOT_ACTIONS_TOKEN)),)  # unset, or empty in .env: the generated one
+CAREBOT_ACTIONS_TOKEN := $(call new_secret,actions.token)
+endif
+ifeq ($(strip $(CAREBOT_RASA_TOKEN)),)
+CAREBOT_RASA_TOKEN := $(call new_secret,rasa.token)
+endif
 CAREBOT_RASA_TRACKER_URL ?= sqlite:///$(CURDIR)/var/rasa-tracker.db
 
 .PHONY: run test setup train kb db seed validate test-stories pytest pytest-rasa nlu-report browser clean help

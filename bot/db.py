@@ -40,7 +40,8 @@ def engine_for(url_or_engine: "str | Engine") -> tuple[Engine, bool]:
 def make_engine(url: str) -> Engine:
     """An engine for the hub database (SQLite with WAL and a busy timeout, or PostgreSQL)."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True}
+    # hide_parameters: an error's text (logged with its traceback) never carries a customer's words
+    kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -173,8 +174,8 @@ def _migration_engine(url: str) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(parsed, poolclass=NullPool, connect_args={"timeout": 60})
-    return create_engine(parsed, poolclass=NullPool)
+        return create_engine(parsed, poolclass=NullPool, connect_args={"timeout": 60}, hide_parameters=True)
+    return create_engine(parsed, poolclass=NullPool, hide_parameters=True)
 
 
 @contextmanager

@@ -13,6 +13,36 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+SECRETS_DIR = PROJECT_ROOT / "var" / "secrets"
+
+
+def _secret(name: str, file_name: str) -> str:
+    """A shared secret between the project's own services: the environment's value, or one generated
+    once for this machine and kept in var/secrets/ (mode 0600), so every process of one checkout (the
+    Makefile, `carebot up`, the tests' stacks) agrees on it without any configuration."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    path = SECRETS_DIR / file_name
+    try:
+        existing = path.read_text(encoding="ascii").strip()
+    except OSError:
+        existing = ""
+    if existing:
+        return existing
+    import secrets
+
+    SECRETS_DIR.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first: use theirs
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(token + "\n")
+    return token
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything an operator can configure; defaults give a working single-machine setup."""
@@ -21,6 +51,13 @@ class Settings:
     hub_port: int = 8000
     rasa_url: str = "http://127.0.0.1:5005"
     actions_url: str = "http://127.0.0.1:5055"
+    # The action server binds here (docs/privacy.md: only the Rasa server needs to reach it), and refuses
+    # calls without `actions_token`, which Rasa sends (endpoints.yml). Rasa's HTTP API requires
+    # `rasa_token` (rasa run --auth-token), which the hub sends. Empty in code; read from the environment
+    # or var/secrets/ by from_env.
+    actions_host: str = "127.0.0.1"
+    actions_token: str = field(default="", repr=False)
+    rasa_token: str = field(default="", repr=False)
     hub_db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'hub.db'}"
     crm_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'crm.db'}"
     client_file: Path = field(default=PROJECT_ROOT / "client.yml")
@@ -55,6 +92,9 @@ class Settings:
             hub_port=int(_env("CAREBOT_HUB_PORT", str(cls.hub_port))),
             rasa_url=_env("CAREBOT_RASA_URL", cls.rasa_url).rstrip("/"),
             actions_url=_env("CAREBOT_ACTIONS_URL", cls.actions_url).rstrip("/"),
+            actions_host=_env("CAREBOT_ACTIONS_HOST", cls.actions_host),
+            actions_token=_secret("CAREBOT_ACTIONS_TOKEN", "actions.token"),
+            rasa_token=_secret("CAREBOT_RASA_TOKEN", "rasa.token"),
             hub_db_url=_env("CAREBOT_HUB_DB_URL", cls.hub_db_url),
             crm_url=_env("CAREBOT_CRM_URL", cls.crm_url),
             client_file=Path(_env("CAREBOT_CLIENT_FILE", str(PROJECT_ROOT / "client.yml"))),

@@ -1,4 +1,6 @@
-"""Accept a customer message: validate it, store it once (idempotent per client message id).
+"""Accept a customer message: validate it, hide what must never be stored (card numbers, security
+codes, SSNs, IBANs, bank details, passwords: bot/redaction.py), store it once (idempotent per client
+message id).
 
 After `accept` returns, the message is safe in the database and the transport may acknowledge
 it; answering it is the turn pipeline's work (bot/conversations/turns.py).
@@ -14,6 +16,7 @@ from typing import Any, Awaitable, Callable, Sequence
 import anyio
 
 from bot.conversations.store import CLIENT_MESSAGE_ID_MAX, PENDING, StoredMessage, Store
+from bot.redaction import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +93,11 @@ class Inbound:
 class Acceptor:
     """Validates and stores customer messages; tells ``on_accepted`` listeners about new ones."""
 
-    def __init__(self, store: Store, *, on_accepted: Sequence[Callable[[StoredMessage], Awaitable[Any]]] = ()) -> None:
+    def __init__(self, store: Store, *, redactor: Redactor | None = None, text_limit: int | None = None,
+                 on_accepted: Sequence[Callable[[StoredMessage], Awaitable[Any]]] = ()) -> None:
         self.store = store
+        self.text_limit = text_limit  # longer texts are cut to it before they are stored (None: kept whole)
+        self.redactor = redactor or Redactor()  # every category on unless the client's file says otherwise
         self.on_accepted = tuple(on_accepted)
 
     async def _db(self, fn, *args, **kwargs):
@@ -107,7 +113,20 @@ class Acceptor:
             log.warning("control characters removed from customer message",
                         extra={"event": "message_cleaned", "conversation_id": conversation_id,
                                "removed_chars": len(text) - len(cleaned)})
+        redaction = self.redactor.redact(cleaned)
+        if redaction.findings:
+            # nothing after this line sees the numbers: not the store, the logs, Rasa, the agents or exports
+            cleaned = redaction.text
+            log.info("sensitive data hidden in customer message",
+                     extra={"event": "message_redacted", "conversation_id": conversation_id,
+                            "categories": list(redaction.categories)})
         payload: dict[str, Any] = {}
+        if redaction.findings:
+            payload["redacted"] = list(redaction.categories)
+        if self.text_limit is not None and len(cleaned) > self.text_limit:
+            # only what the hub can use is kept (the turn asks for a shorter version: UnreadableStep)
+            payload["too_long"] = {"length": len(cleaned), "limit": self.text_limit}
+            cleaned = cleaned[:self.text_limit]
         if button_payload is not None:
             offered = await self._db(self.store.offered_button_payloads, conversation_id)
             if button_payload in offered:

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 REPLY_EMPTY = "I didn't receive any text. Could you type your question again?"
 REPLY_TOO_LONG = (
     "Thanks for the details! Your message is too long for me to read in one go "
-    "({length:,} characters). It's saved, so nothing is lost. Could you send me a shorter "
+    "({length:,} characters), so I've kept only the first {limit:,}. Could you send me a shorter "
     "version (under {limit:,} characters) with the main question?"
 )
 REPLY_UNAVAILABLE = (
@@ -40,7 +40,7 @@ class UnreadableStep:
         self.text_limit = text_limit
 
     async def claims(self, turn: Turn) -> bool:
-        return not turn.text.strip() or len(turn.text) > self.text_limit
+        return not turn.text.strip() or len(turn.text) > self.text_limit or "too_long" in turn.message.payload
 
     async def handle(self, turn: Turn) -> Reply:
         fields = {"conversation_id": turn.conversation_id, "message_id": turn.message.id}
@@ -48,7 +48,8 @@ class UnreadableStep:
             log.warning("empty customer message; not sent to the bot",
                         extra={"event": "message_rejected", "error_code": "empty_text", **fields})
             return Reply([messages.hub_reply(REPLY_EMPTY, "empty_text")], REJECTED)
-        length, limit = len(turn.text), self.text_limit
+        cut = turn.message.payload.get("too_long") or {}  # cut to the limit at accept
+        length, limit = int(cut.get("length") or len(turn.text)), int(cut.get("limit") or self.text_limit)
         log.warning("customer message too long; not sent to the bot",
                     extra={"event": "message_rejected", "error_code": "text_too_long",
                            "length": length, "limit": limit, **fields})

@@ -41,9 +41,13 @@ class RasaClient:
         *,
         timeout_s: float = 30.0,
         client: httpx.AsyncClient | None = None,
+        token: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        # Rasa's HTTP API (rasa run --auth-token) wants it as the `token` query parameter; the REST
+        # channel's webhook does not take it (Rasa listens on 127.0.0.1 only: docs/privacy.md).
+        self._params = {"token": token} if token else {}
         self._own_client = client is None
         # trust_env=False: Rasa is an internal service; never route it through an HTTP(S)_PROXY.
         self._client = client or httpx.AsyncClient(trust_env=False)
@@ -76,7 +80,7 @@ class RasaClient:
         """One call to Rasa's HTTP API (enabled with --enable-api); RasaFailure on any problem."""
         url = self.base_url + path
         try:
-            response = await self._client.request(method, url, json=body, timeout=self.timeout_s)
+            response = await self._client.request(method, url, json=body, params=self._params, timeout=self.timeout_s)
         except httpx.TimeoutException as exc:
             raise RasaUnavailable(f"Rasa did not answer within {self.timeout_s:g}s") from exc
         except httpx.TransportError as exc:

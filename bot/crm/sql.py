@@ -83,7 +83,7 @@ def _make_engine(url: str) -> Engine:
         if parsed.get_backend_name() == "postgresql":
             kwargs["connect_args"] = {"connect_timeout": 5}
     try:
-        engine = create_engine(parsed, **kwargs)
+        engine = create_engine(parsed, hide_parameters=True, **kwargs)  # no customer data in error texts
     except (ImportError, sa_exc.NoSuchModuleError, sa_exc.ArgumentError) as exc:
         raise CrmError(f"cannot use CRM database URL {_redact(url)}: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from bot.conversations import messages
+from bot.redaction import Redactor
 from bot.conversations.agent_connections import AgentConnections
 from bot.conversations.connections import Connections
 from bot.conversations.rasa_client import RasaClient, RasaFailure
@@ -50,8 +51,9 @@ class AgentActions:
     def __init__(self, *, store: Store, handoffs: HandoffStore, rasa: RasaClient, customers: Connections,
                  agents: AgentConnections, directory: Any, queue: QueueViews, receipts: Any = None,
                  surveys: Any = None, closures: Any = None, clock: Callable[[], datetime] = utcnow,
-                 text_limit: int = 4000) -> None:
+                 text_limit: int = 4000, redactor: Redactor | None = None) -> None:
         self.store, self.handoffs, self.rasa, self.queue = store, handoffs, rasa, queue
+        self.redactor = redactor or Redactor()  # what agents type is hidden like what customers type
         self.customers, self.agents = customers, agents
         self.directory = directory  # bot.agents.directory.AgentDirectory: the target of a transfer
         self.receipts, self.surveys, self.closures = receipts, surveys, closures
@@ -133,8 +135,11 @@ class AgentActions:
         payload = {"agent": agent_card(agent), "handoff_id": handoff.id}
         if client_message_id is not None:
             payload["client_message_id"] = client_message_id
+        redaction = self.redactor.redact(clean_text(text).strip())
+        if redaction.findings:
+            payload["redacted"] = list(redaction.categories)
         [stored] = await self._say(handoff.conversation_id,
-                                   [OutboundDraft(text=clean_text(text).strip(), payload=payload, sender=AGENT)], handoff)
+                                   [OutboundDraft(text=redaction.text, payload=payload, sender=AGENT)], handoff)
         await self.agent_read(agent, handoff.id)  # answering means having read
         return stored
 

@@ -19,6 +19,7 @@ def serve_command(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.hub.app import create_app
+    from bot.hub.routes.ws import frame_limit
 
     settings = args.settings
     settings = replace(
@@ -32,5 +33,7 @@ def serve_command(args: argparse.Namespace) -> int:
         port=settings.hub_port,
         log_config=None,  # keep the JSON logging configured by `carebot`
         proxy_headers=True,
+        # a websocket frame larger than this closes the socket before it is read into memory (1009)
+        ws_max_size=4 * frame_limit(settings.max_message_chars),
     )
     return 0

@@ -8,6 +8,7 @@ environment or opens its own engine. docs/architecture.md draws the turn.
 from __future__ import annotations
 
 import logging
+from typing import Any, Mapping
 
 import anyio
 
@@ -15,7 +16,7 @@ from bot.agents.directory import AgentDirectory
 from bot.channels import Channels, open_delivery
 from bot.channels.settings import ChannelSettings
 from bot.channels.store import ChannelStore
-from bot.client_file import read_client_file
+from bot.client_file import ClientFileError, read_client_file
 from bot.client_profile import profile_from_dict
 from bot.conversations.accept import Acceptor
 from bot.conversations.agent_connections import AgentConnections
@@ -42,8 +43,10 @@ from bot.kb.answers import AnswerLog
 from bot.kpis.metrics import Kpis
 from bot.outreach import steps as outreach_steps
 from bot.outreach.app import build_service as build_outreach
+from bot.privacy.notice import PrivacyNotice
 from bot.qa.config import qa_config_from_client
 from bot.qa.scorecards import Scorecards
+from bot.redaction import PrivacyConfig, Redactor
 from bot.settings import Settings
 from bot.surveys import steps as survey_steps
 from bot.surveys.config import survey_config_from_dict
@@ -51,6 +54,14 @@ from bot.surveys.service import SurveyService
 from bot.surveys.store import SurveyStore
 
 log = logging.getLogger(__name__)
+
+
+def redactor_from_client(client: Mapping[str, Any], path: Any) -> Redactor:
+    """The redaction of client.yml `privacy:` (every category on when the section is missing)."""
+    try:
+        return Redactor(PrivacyConfig.from_mapping(client.get("privacy")))
+    except ValueError as exc:
+        raise ClientFileError(f"client file {path}: {exc}") from None
 
 
 def turn_pipeline(*, surveys: SurveyService, outreach, escalation: Escalation, closures: Closures, store: Store,
@@ -67,7 +78,8 @@ def turn_pipeline(*, surveys: SurveyService, outreach, escalation: Escalation, c
             handoff_steps.EscalationCheck(escalation),  # frustration and policy: hand over now, or set the tone
             BotStep(rasa),  # ask the bot
         ],
-        amenders=[handoff_steps.BotHandover(escalation)],  # the bot asked for a person
+        amenders=[handoff_steps.BotHandover(escalation),  # the bot asked for a person
+                  PrivacyNotice(store)],  # something typed was hidden: say so, once
         after_turn=[handoff_steps.TurnAnalysis(escalation), survey_steps.GoodbyeSurvey(surveys, closures)],
     )
 
@@ -79,7 +91,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     # Migrate when asked (CAREBOT_DB_UPGRADE); otherwise refuse to run on an older schema (docs/database.md).
     await anyio.to_thread.run_sync(prepare_database, engine, settings.db_upgrade)
     store, directory, answers = Store(engine), AgentDirectory(engine), AnswerLog(engine)
-    rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
+    rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s, token=settings.rasa_token)
 
     channel_store = ChannelStore(store)
     delivery = open_delivery(channel_settings, channel_store)
@@ -92,6 +104,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     crm = open_crm_once(settings.crm_url)
     # The handoff (docs/handoff.md, "Code"): the queue first, since the other units tell it what changed.
     handoff_config, text_limit = handoff_config_from_dict(client.get("handoff")), settings.max_message_chars
+    redactor = redactor_from_client(client, settings.client_file)
     queue = QueueViews(store=store, handoffs=handoff_store, customers=connections, agents=agents,
                        directory=directory, answers=answers, config=handoff_config)
     receipts = Receipts(store, connections, tell_agents=queue.tell_agents)
@@ -102,7 +115,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
                               on_customer=channel_store.link_customer_of, text_limit=text_limit),
         agents=AgentActions(store=store, handoffs=handoff_store, rasa=rasa, customers=connections, agents=agents,
                             directory=directory, queue=queue, receipts=receipts, surveys=surveys,
-                            closures=closures, text_limit=text_limit),
+                            closures=closures, text_limit=text_limit, redactor=redactor),
         queue=queue,
         context=HandoffContext(store=store, handoffs=handoff_store, rasa=rasa, answers=answers, crm=crm,
                                kb_index=settings.kb_index, text_limit=text_limit),
@@ -117,7 +130,8 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
                              store=store, rasa=rasa, text_limit=text_limit)
     answerer = TurnAnswerer(store, pipeline, push=connections.push, read_by_bot=receipts.read_by_hub,
                             notify_queue=queue.notify_queue)
-    turns = Turns(store, Acceptor(store, on_accepted=[outreach_steps.reply_listener(outreach)]), answerer)
+    turns = Turns(store, Acceptor(store, redactor=redactor, text_limit=text_limit,
+                                  on_accepted=[outreach_steps.reply_listener(outreach)]), answerer)
     key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
     background = Background()
     channels = Channels(settings=channel_settings, store=channel_store, turns=turns, connections=connections,

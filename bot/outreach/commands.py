@@ -158,7 +158,7 @@ async def _run_service(settings, channel_settings, store, crm, now, *, once: boo
     from bot.conversations.rasa_client import RasaClient
     from bot.outreach.app import build_service
 
-    rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s)
+    rasa = RasaClient(settings.rasa_url, timeout_s=settings.rasa_timeout_s, token=settings.rasa_token)
     channel_store = ChannelStore(store)
     delivery = open_delivery(channel_settings, channel_store)
     delivery.start()

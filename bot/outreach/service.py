@@ -33,6 +33,7 @@ from bot.outreach.campaigns import Campaign, CampaignError, parse_campaign
 from bot.outreach.config import OutreachConfig
 from bot.outreach.store import (DELIVERED, FAILED, OPTED_IN, OPTED_OUT, SENT, SKIPPED, Job, NewJob,
                                 OutreachStore)
+from bot.redaction import Redactor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,8 +108,10 @@ class TickReport:
 class OutreachService:
     def __init__(self, *, store: OutreachStore, rasa: Any, connections: Any, config: OutreachConfig,
                  crm: Any, client_zone: str = "America/New_York", plans: dict[str, Any] | None = None,
-                 clock: Callable[[], datetime] = utcnow, text_limit: int = 4000, channels: Any = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, text_limit: int = 4000, channels: Any = None,
+                 redactor: Redactor | None = None) -> None:
         self.store, self.hub_store = store, store.hub
+        self.redactor = redactor or Redactor()
         self.handoffs = HandoffStore(store.hub)  # closed handoffs: the check-in campaigns' audience
         self.rasa, self.connections, self.config = rasa, connections, config
         # bot.crm.sql.SqlCrm, opened once by the caller (None: no CRM, events naming customers are refused)
@@ -189,6 +192,9 @@ class OutreachService:
         if errors:
             raise EventError(422, "invalid_event", "The event is not valid.", errors)
         event_id, revision = str(event_id), str(revision)
+        # what a client's system sends is hidden like what customers type (a card number in a note)
+        data = {k: self.redactor.redact(v).text if isinstance(v, str) else v for k, v in data.items()}
+        body = {**body, "data": data}
         campaigns = [c for c in self.campaigns() if c.enabled and c.trigger.kind == "event" and c.trigger.event == type_]
         if not campaigns:
             raise EventError(404, "no_campaign", f"No enabled campaign is triggered by {type_!r} events.")

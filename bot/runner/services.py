@@ -39,6 +39,7 @@ def rasa_env(settings: Settings) -> dict[str, str]:
     var = PROJECT_ROOT / "var"
     return {
         "CAREBOT_ACTIONS_URL": settings.actions_url,
+        "CAREBOT_ACTIONS_TOKEN": settings.actions_token,  # Rasa sends it to the action server (endpoints.yml)
         "CAREBOT_RASA_TRACKER_URL": os.environ.get(
             "CAREBOT_RASA_TRACKER_URL", f"sqlite:///{var / 'rasa-tracker.db'}"
         ),
@@ -47,21 +48,23 @@ def rasa_env(settings: Settings) -> dict[str, str]:
 
 def build_services(settings: Settings, model: Path | None = None) -> list[Service]:
     rasa_host, rasa_port = _host_port(settings.rasa_url)
-    actions_host, actions_port = _host_port(settings.actions_url)
+    _actions_host, actions_port = _host_port(settings.actions_url)
     model = model or MODEL_DIR
     base_env = {**OFFLINE_ENV, **rasa_env(settings)}
     return [
         Service(
             name="actions",
-            argv=[sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+            # rasa_sdk's server behind the shared secret, on settings.actions_host (actions/server.py)
+            argv=[sys.executable, "-m", "actions.server", "--host", settings.actions_host,
                   "--port", str(actions_port),
-                  "--logging-config_file", str(PROJECT_ROOT / "bot" / "logging.yml")],
+                  "--logging-config-file", str(PROJECT_ROOT / "bot" / "logging.yml")],
             health_url=f"{settings.actions_url}/health",
             env=base_env,
         ),
         Service(
             name="rasa",
-            argv=[str(RASA_BIN), "run", "--enable-api", "--model", str(model),
+            # The HTTP API (trackers, events, model) answers only with the token, which the hub sends.
+            argv=[str(RASA_BIN), "run", "--enable-api", "--auth-token", settings.rasa_token, "--model", str(model),
                   "--interface", rasa_host, "--port", str(rasa_port),
                   "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
             health_url=f"{settings.rasa_url}/",

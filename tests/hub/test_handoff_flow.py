@@ -140,6 +140,10 @@ def test_angry_customer_is_handed_to_an_agent_who_hands_back_and_a_restart_loses
     again = alex.post(f"/api/agent/handoffs/{waiting['id']}/messages",
                       json={"text": "Hi, I'm Alex. I've refunded order A1042.", "client_message_id": "a1"})
     assert again.json()["message"]["id"] == sent.json()["message"]["id"]  # a retried send is not doubled
+    typed = alex.post(f"/api/agent/handoffs/{waiting['id']}/messages",
+                      json={"text": "I see the card 4111 1111 1111 1111 you gave on the phone"})
+    assert typed.json()["message"]["text"] == "I see the card [card ending 1111] you gave on the phone"
+    assert "4111 1111" not in receive(ws, lambda f: f["type"] == "agent" and "card" in f["text"])["text"]
 
     # Restart the hub mid-handoff: state is in the database, sockets reconnect.
     ws.close()

@@ -31,7 +31,7 @@ def test_empty_or_whitespace_text_gets_a_polite_reply_and_is_not_sent_to_rasa(cl
     assert [m["type"] for m in history(client, conversation)] == ["customer", "bot"]
 
 
-def test_too_long_text_is_stored_whole_and_the_customer_asked_for_a_shorter_version(
+def test_too_long_text_is_cut_before_it_is_stored_and_the_customer_asked_for_a_shorter_version(
     make_client, settings, rasa, hub_logs
 ):
     client = make_client(settings, max_message_chars=50)
@@ -45,13 +45,12 @@ def test_too_long_text_is_stored_whole_and_the_customer_asked_for_a_shorter_vers
     logged = records(hub_logs, "message_rejected")
     assert logged[0].error_code == "text_too_long" and logged[0].length == len(text) and logged[0].limit == 50
 
-    # The full text is in the database; the wire copy is marked as shortened.
+    # Only the first 50 characters are kept (issue 15: nothing over the limit is stored).
     app_hub = client.app.state.hub
     stored = app_hub.store.find_by_client_id(conversation, "long-1")
-    assert stored.text == text and stored.status == "rejected"
-    wire = history(client, conversation)[0]
-    assert wire["truncated"] is True and wire["text"].startswith(text[:50])
-    assert len(wire["text"]) < len(text)
+    assert stored.text == text[:50] and stored.status == "rejected"
+    assert stored.payload["too_long"] == {"length": len(text), "limit": 50}
+    assert history(client, conversation)[0]["text"] == text[:50]
 
 
 def test_100_kb_message(client, conversation, rasa):
@@ -60,7 +59,7 @@ def test_100_kb_message(client, conversation, rasa):
     assert response.status_code == 200
     assert "too long" in response.json()["messages"][0]["text"]
     assert rasa.requests == []
-    assert client.app.state.hub.store.find_by_client_id(conversation, "big").text == text
+    assert client.app.state.hub.store.find_by_client_id(conversation, "big").text == text[:4000]
 
 
 def test_body_over_one_megabyte_is_413(client, conversation):

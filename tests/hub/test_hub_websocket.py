@@ -159,7 +159,7 @@ def test_too_long_text_over_websocket(make_client, settings, rasa):
     client = make_client(settings, max_message_chars=100)
     with client.websocket_connect("/ws") as ws:
         hello(ws)
-        ws.send_json({"type": "message", "id": "l1", "text": "z" * 100_000})
+        ws.send_json({"type": "message", "id": "l1", "text": "z" * 5_000})
         assert next_frame(ws)["type"] == "ack"
         reply = next_frame(ws)
     assert "too long" in reply["text"] and "100" in reply["text"]
@@ -193,7 +193,7 @@ def test_emoji_rtl_and_nul_over_websocket(client, rasa):
         (lambda ws: ws.send_json({"type": "hello", "conversation_id": "abc"}), "token_required"),
         (lambda ws: ws.send_json({"type": "read", "up_to": "7"}), "invalid_field"),
         (lambda ws: ws.send_json({"type": "read", "up_to": True}), "invalid_field"),
-        (lambda ws: ws.send_text(json.dumps({"type": "message", "id": "b", "text": "q" * 1_000_001})),
+        (lambda ws: ws.send_text(json.dumps({"type": "message", "id": "b", "text": "q" * 20_000})),
          "frame_too_large"),
     ],
 )

@@ -107,3 +107,15 @@ def test_an_event_without_the_data_its_message_needs_is_refused(client, rasa):
     assert answer.json()["error"]["errors"] == [{"field": "data.new_date",
                                                  "message": "required by campaign 'order_delayed'"}]
     assert tick(client)["planned"] == 0 and rasa.triggered == []  # nobody was told "arrives by None"
+
+
+def test_a_card_number_in_an_events_data_is_hidden_before_it_is_stored(client, settings):
+    import sqlite3
+
+    event = {**EVENT, "id": "D-card", "data": {"new_date": "Friday 20 March", "note": "paid with 4111 1111 1111 1111"}}
+    assert post_event(client, event).status_code == 202
+    with sqlite3.connect(settings.hub_db_url.removeprefix("sqlite:///")) as db:
+        dumped = "\n".join(str(row) for table in [t for (t,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")] for row in db.execute(f"SELECT * FROM {table}"))
+    assert "D-card" in dumped and "[card ending 1111]" in dumped
+    assert "4111 1111 1111 1111" not in dumped

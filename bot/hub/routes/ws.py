@@ -35,7 +35,13 @@ from bot.conversations.store import UnknownConversation
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-MAX_FRAME_CHARS = 1_000_000
+# A frame holds one message of at most Settings.max_message_chars plus its envelope: about 16 KB with
+# the default 4,000 characters (issue 15: a socket must not make the hub parse megabytes).
+MAX_FRAME_CHARS = 16_384
+
+
+def frame_limit(max_message_chars: int) -> int:
+    return max(MAX_FRAME_CHARS, max_message_chars + 1_000)
 HISTORY_LIMIT = 200
 # Messages one connection may send: a burst (a reconnect resending its outbox), then a steady rate.
 MESSAGE_BURST = 20
@@ -114,8 +120,9 @@ class CustomerSocket(SocketPeer):
             await asyncio.shield(worker)
 
     async def _on_text(self, raw: str) -> None:
-        if len(raw) > MAX_FRAME_CHARS:
-            await self.error("frame_too_large", f"Frames must be at most {MAX_FRAME_CHARS:,} characters.")
+        limit = frame_limit(self.hub.settings.max_message_chars)
+        if len(raw) > limit:
+            await self.error("frame_too_large", f"Frames must be at most {limit:,} characters.")
             return
         try:
             frame = json.loads(raw)
