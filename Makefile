@@ -26,6 +26,7 @@ CAREBOT_ACTIONS_URL ?= http://127.0.0.1:5055
 # the same files bot/settings.py reads, unless the environment or .env sets them.
 new_secret = $(shell f=var/secrets/$(1); test -s $$f || { mkdir -p var/secrets && umask 077 && \
   python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > $$f; }; cat $$f)
+unexport new_secret  # a function, not a setting: `export` above would run it with no argument
 ifeq ($(strip $(CAREBOT_ACTIONS_TOKEN)),)  # unset, or empty in .env: the generated one
 CAREBOT_ACTIONS_TOKEN := $(call new_secret,actions.token)
 endif

@@ -21,6 +21,7 @@ from bot.crm.interface import (
     NotAllowed,
     NotFound,
     ReturnNotAllowed,
+    normalize_invoice_id,
     normalize_order_id,
 )
 from bot.crm.records import (
@@ -44,7 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "Address", "Callback", "Crm", "CrmError", "CrmUnavailable", "Customer", "DisputeCase", "DisputeNotAllowed",
     "InvalidRequest", "Invoice", "NotAllowed", "NotFound", "Order", "OrderLine", "ReturnCase", "ReturnNotAllowed",
-    "Shipment", "SqlCrm", "Subscription", "Ticket", "normalize_order_id", "open_crm", "to_dict",
+    "Shipment", "SqlCrm", "Subscription", "Ticket", "normalize_invoice_id", "normalize_order_id", "open_crm",
+    "to_dict",
 ]
 
 DEFAULT_RETURN_WINDOW_DAYS = 30

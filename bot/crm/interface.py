@@ -97,6 +97,10 @@ class Crm(Protocol):
         """The customer's most recent charges first ([] for unknown customers)."""
         ...
 
+    def get_invoice(self, invoice_id: str) -> Invoice | None:
+        """One charge by its number as receipts show it ("INV-2026-00456"; None when unknown)."""
+        ...
+
     def find_charge(self, customer_id: str, amount: Decimal | str | int) -> Invoice | None:
         """The most recent charge of exactly `amount` in the last 120 days, or None."""
         ...
@@ -157,6 +161,17 @@ def normalize_order_id(text: str | None) -> str | None:
     cleaned = re.sub(r"[\s#\-]", "", str(text)).upper()
     match = _ORDER_RE.match(cleaned)
     return f"A{match.group(1)}" if match else None
+
+
+_INVOICE_RE = re.compile(r"^INV(\d{4})(\d{5})$")
+
+
+def normalize_invoice_id(text: str | None) -> str | None:
+    """ "inv-2026-00456", "INV 2026 00456", "#INV202600456" -> "INV-2026-00456"; None otherwise."""
+    if not text:
+        return None
+    match = _INVOICE_RE.match(re.sub(r"[\s#\-]", "", str(text)).upper())
+    return f"INV-{match.group(1)}-{match.group(2)}" if match else None
 
 
 def phone_digits(text: str | None) -> str | None:

@@ -33,6 +33,7 @@ from bot.crm.interface import (
     CrmUnavailable,
     InvalidRequest,
     normalize_email,
+    normalize_invoice_id,
     normalize_order_id,
     phone_digits,
     to_money,
@@ -362,6 +363,14 @@ class SqlCrm(CaseWrites):
         )
         with self.session() as session:
             return [self._invoice(row) for row in session.scalars(query)]
+
+    def get_invoice(self, invoice_id: str) -> r.Invoice | None:
+        key = normalize_invoice_id(invoice_id)
+        if key is None:
+            return None
+        with self.session() as session:
+            row = session.scalars(select(InvoiceRow).where(InvoiceRow.id == key)).first()
+            return self._invoice(row) if row else None
 
     def find_charges(self, customer_id: str, amount: Decimal | str | int) -> list[r.Invoice]:
         value = to_money(amount)

@@ -15,7 +15,8 @@ from bot.client_profile import load_client_profile
 pytestmark = pytest.mark.anyio
 
 PROFILE = load_client_profile("client.yml")
-RESET = [SlotSet("dispute_amount", None), SlotSet("dispute_reason", None), SlotSet("requested_slot", None)]
+RESET = [SlotSet("dispute_amount", None), SlotSet("dispute_reason", None), SlotSet("receipt_number", None),
+         SlotSet("requested_slot", None)]
 
 
 def charge_day(invoice) -> str:
@@ -27,33 +28,79 @@ async def validate(dispatcher, domain, fixture, **kwargs):
     return await ValidateBillingDisputeForm().run(dispatcher, load_tracker(fixture, **kwargs), domain)
 
 
-# ------------------------------------------------------------------ email
-async def test_known_email(crm_url, dispatcher, domain):
+# ------------------------------------------------------------------ email and verification (issue 15)
+JAMES, MARIA = "james.okafor@example.com", "maria.lopez@example.com"
+JAMES_INVOICE = "INV-2026-00456"  # one of James's Coffee Club charges; he has no orders
+
+
+async def test_an_email_is_taken_without_saying_anything_about_its_account(crm_url, dispatcher, domain):
     events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "Maria.Lopez@Example.com"})
-    assert events == [SlotSet("email", "maria.lopez@example.com")]  # no double charge on her account to assume
+    assert events == [SlotSet("email", MARIA), SlotSet("verified_customer_id", None)]
     assert dispatcher.messages == []
 
 
-async def test_a_double_charge_the_account_shows_is_not_asked_for(crm_url, dispatcher, domain):
-    # "I was charged twice for my coffee club": James's account has one same-day double charge, $22.00
-    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "James.Okafor@Example.com"})
-    assert events == [SlotSet("email", "james.okafor@example.com"), SlotSet("dispute_amount", "22.00")]
+async def test_an_email_alone_shows_none_of_its_accounts_charges(crm_url, dispatcher, domain):
+    # Before issue 15 an e-mail was enough: the next answer listed that account's charges and card ending.
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": MARIA, "dispute_amount": "$1"})
+    assert events == [SlotSet("email", MARIA), SlotSet("dispute_amount", "1.00"),  # kept, checked once proven
+                      SlotSet("verified_customer_id", None)]
     assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("said", [JAMES_INVOICE, "inv 2026 00456", "#INV-2026-00456"])
+async def test_an_invoice_of_the_emails_account_verifies_it_and_finds_the_double_charge(crm_url, dispatcher,
+                                                                                      domain, said):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"receipt_number": said},
+                            slots={"requested_slot": "receipt_number"})
+    assert events == [SlotSet("receipt_number", JAMES_INVOICE), SlotSet("verified_customer_id", "C1002"),
+                      SlotSet("dispute_amount", "22.00")]  # one same-day double charge on his account
+    assert dispatcher.messages == []
+
+
+async def test_an_order_number_verifies_too(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"receipt_number": "a1044"},
+                            slots={"email": MARIA, "requested_slot": "receipt_number"})
+    assert events == [SlotSet("receipt_number", "A1044"), SlotSet("verified_customer_id", "C1001")]
 
 
 async def test_a_charge_disputed_for_another_reason_is_asked_for(crm_url, dispatcher, domain):
-    tracker = load_tracker("dispute_email", candidates={"email": "james.okafor@example.com"})
+    tracker = load_tracker("dispute_email", candidates={"receipt_number": JAMES_INVOICE},
+                           slots={"requested_slot": "receipt_number"})
     opening = next(e for e in tracker.events if e["event"] == "user")
     opening["parse_data"] = message("I don't recognise a charge on my card", "billing_dispute")
     events = await ValidateBillingDisputeForm().run(dispatcher, tracker, domain)
-    assert events == [SlotSet("email", "james.okafor@example.com")]
+    assert events == [SlotSet("receipt_number", JAMES_INVOICE), SlotSet("verified_customer_id", "C1002")]
 
 
-async def test_unknown_email_is_asked_again(crm_url, dispatcher, domain):
-    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "nobody@example.com"})
-    assert events == [SlotSet("email", None)]
-    assert texts(dispatcher) == ["I can't find an account with nobody@example.com. It's the address you sign in with "
-                                 "and that receives your receipts."]
+async def test_the_wording_never_says_whether_an_account_exists(crm_url, dispatcher, domain):
+    said = {}
+    for case, email, number in [("someone else's invoice", MARIA, JAMES_INVOICE), ("no such account", "nobody@example.com",
+                                 "A1044"), ("no such number", MARIA, "INV-2026-99999")]:
+        out = type(dispatcher)()
+        events = await validate(out, domain, "dispute_email", candidates={"receipt_number": number},
+                                slots={"email": email, "requested_slot": "receipt_number"})
+        assert events == [SlotSet("receipt_number", None), SlotSet("verified_customer_id", None)], case
+        said[case] = texts(out)[0].replace(email, "EMAIL")
+    assert len(set(said.values())) == 1, said
+    assert said["no such account"] == ("Sorry, I couldn't match that number to EMAIL. Please check it's on a receipt "
+                                       "we sent to that address (2 more tries).")
+
+
+async def test_the_third_wrong_number_stops_the_form(crm_url, dispatcher, domain):
+    tracker = load_tracker("dispute_email", candidates={"receipt_number": JAMES_INVOICE},
+                           slots={"email": MARIA, "requested_slot": "receipt_number"})
+    for _ in range(2):
+        tracker.events.insert(-1, {"event": "bot", "text": "no match", "metadata": {"carebot_mark": "verification_failed"}})
+    events = await ValidateBillingDisputeForm().run(dispatcher, tracker, domain)
+    assert SlotSet("verified_customer_id", None) in events and ActiveLoop(None) in events
+    assert texts(dispatcher) == ["utter_too_many_attempts"]
+
+
+async def test_not_a_number_is_asked_again(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"receipt_number": "my receipt"},
+                            slots={"requested_slot": "receipt_number"})
+    assert events == [SlotSet("receipt_number", None)]
+    assert "order number (like A1042) or an invoice number" in texts(dispatcher)[0]
 
 
 async def test_invalid_email_is_asked_again(crm_url, dispatcher, domain):
@@ -62,11 +109,18 @@ async def test_invalid_email_is_asked_again(crm_url, dispatcher, domain):
     assert texts(dispatcher) == ["That doesn't look like an email address; it should look like name@example.com."]
 
 
-async def test_crm_down_while_checking_the_email(crm_down, dispatcher, domain):
-    events = await validate(dispatcher, domain, "dispute_email")
-    assert events == [SlotSet("email", None), SlotSet("requested_slot", None), ActiveLoop(None)]
+async def test_crm_down_while_verifying(crm_down, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"receipt_number": JAMES_INVOICE},
+                            slots={"requested_slot": "receipt_number"})
+    assert SlotSet("requested_slot", None) in events and ActiveLoop(None) in events
     assert texts(dispatcher) == ["utter_crm_unavailable"]
     assert marks(dispatcher) == ["form_stopped"]
+
+
+async def test_an_order_verified_earlier_with_this_email_is_enough(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={},
+                            slots={"email": MARIA, "order_id": "A1044", "verified_customer_id": "C1001"})
+    assert events == [SlotSet("receipt_number", "A1044")]
 
 
 # ------------------------------------------------------------------ amount
@@ -77,10 +131,11 @@ async def test_amount_before_the_email_is_kept_for_it(crm_url, dispatcher, domai
     assert dispatcher.messages == []
 
 
-async def test_amount_given_earlier_is_checked_when_the_email_comes(crm_url, dispatcher, domain):
-    events = await validate(dispatcher, domain, "dispute_email", candidates={"email": "james.okafor@example.com"},
-                            slots={"dispute_amount": "23.50"})
-    assert events == [SlotSet("email", "james.okafor@example.com"), SlotSet("dispute_amount", None)]
+async def test_amount_given_earlier_is_checked_when_the_account_is_verified(crm_url, dispatcher, domain):
+    events = await validate(dispatcher, domain, "dispute_email", candidates={"receipt_number": JAMES_INVOICE},
+                            slots={"dispute_amount": "23.50", "requested_slot": "receipt_number"})
+    assert events == [SlotSet("receipt_number", JAMES_INVOICE), SlotSet("verified_customer_id", "C1002"),
+                      SlotSet("dispute_amount", None)]
     assert texts(dispatcher) == ["I can't find a charge of $23.50 on your account in the last 4 months. These are "
                                  "your most recent charges:"]
 
@@ -117,7 +172,7 @@ async def test_customer_without_recent_charges_stops_the_form(crm, dispatcher, d
     customers = (crm.find_customer(customer_id=f"C{n}") for n in range(1001, 1061))
     quiet = next(c for c in customers if all(i.issued_at < since for i in crm.invoices_for_customer(c.customer_id)))
     events = await validate(dispatcher, domain, "dispute_amount", candidates={"dispute_amount": "$10"},
-                            slots={"email": quiet.email})
+                            slots={"email": quiet.email, "verified_customer_id": quiet.customer_id})
     assert events == [SlotSet("dispute_amount", None), SlotSet("requested_slot", None), ActiveLoop(None)]
     assert texts(dispatcher) == [
         f"I can't see a charge of $10.00, or any other charge in the last 4 months, on the account for {quiet.email}, "
@@ -146,11 +201,13 @@ async def test_a_double_charge_is_its_own_reason(crm_url, dispatcher, domain):
 
 
 async def test_everything_in_the_first_message_asks_nothing(crm_url, dispatcher, domain):
-    said = message("I was charged $22 twice, james.okafor@example.com", "double_charge", amount="$22",
-                   email="james.okafor@example.com")
-    events = await start(dispatcher, domain, said, email="james.okafor@example.com", dispute_amount="$22")
-    assert events == [SlotSet("email", "james.okafor@example.com"), SlotSet("dispute_amount", "22.00"),
-                      SlotSet("dispute_reason", "I was charged $22 twice")]
+    said = message("I was charged $22 twice, james.okafor@example.com", "double_charge",
+                   amount="$22", email="james.okafor@example.com")
+    events = await start(dispatcher, domain, said, email="james.okafor@example.com", receipt_number=JAMES_INVOICE,
+                         dispute_amount="$22")
+    assert {e["name"]: e["value"] for e in events} == {
+        "email": "james.okafor@example.com", "receipt_number": JAMES_INVOICE, "verified_customer_id": "C1002",
+        "dispute_amount": "22.00", "dispute_reason": "I was charged $22 twice"}
     assert dispatcher.messages == []
 
 
@@ -192,8 +249,8 @@ async def test_double_charge_dispute(crm, dispatcher, domain):
 
 
 async def test_single_charge_dispute(crm, dispatcher, domain):
-    await submit(dispatcher, domain, email="maria.lopez@example.com", dispute_amount="85.00",
-                 dispute_reason="I don't recognise this")
+    await submit(dispatcher, domain, email="maria.lopez@example.com", verified_customer_id="C1001",
+                 receipt_number="A1044", dispute_amount="85.00", dispute_reason="I don't recognise this")
     (text,) = texts(dispatcher)
     assert text.startswith("I've opened billing case DSP-")
     assert "charged twice" not in text

@@ -89,3 +89,18 @@ def test_sensitive_numbers_are_in_no_store_and_no_log_of_the_real_stack(stack, h
     assert b"card ending 6467" in everything  # the hidden form is there (the test reads the right files)
     for secret in (card, card.replace(" ", ""), ssn, "DE89 3704", "DE89370400440532013000", cvv):
         assert secret.encode() not in everything, secret
+
+
+def test_a_billing_dispute_shows_nothing_of_an_account_until_a_receipt_proves_it(stack, hub):
+    """Before issue 15, an existing e-mail was enough: the bot listed that account's charges and card."""
+    from tests.e2e.conftest import new_conversation, say, texts
+
+    conversation = new_conversation(hub)
+    opening = texts(say(hub, conversation, "you charged me twice for my coffee club subscription"))
+    assert "email" in opening.lower()
+    asked = texts(say(hub, conversation, "james.okafor@example.com"))
+    assert "receipt" in asked.lower() and "22" not in asked and "5100" not in asked
+    refused = texts(say(hub, conversation, "A1042"))  # Maria's order, not James's
+    assert "couldn't match" in refused and "22" not in refused and "5100" not in refused
+    proven = texts(say(hub, conversation, "INV-2026-00456"))  # on one of James's receipts
+    assert "dispute" in proven.lower() or "amount" in proven.lower() or "22" in proven
