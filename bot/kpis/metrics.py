@@ -303,6 +303,19 @@ def _key(episode: Closure, by: str) -> str:
     return episode.client or "(unknown)"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: a string that a spreadsheet would run as a formula (an agent
+    named "=HYPERLINK(...)") gets a leading apostrophe (OWASP's CSV injection advice); numbers stay."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(report: dict[str, Any]) -> str:
     import csv
     import io
@@ -311,5 +324,5 @@ def to_csv(report: dict[str, Any]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(FIELDS)
     for row in [*report["rows"], report["totals"]]:
-        writer.writerow(["" if row[name] is None else row[name] for name in FIELDS])
+        writer.writerow([csv_cell(row[name]) for name in FIELDS])
     return out.getvalue()

@@ -162,3 +162,11 @@ def test_qa_score_is_the_mean_final_scorecard_score(kpis, hub_db_url):
     assert (agents["Sam Patel"]["qa_score"], agents["Sam Patel"]["qa_n"]) == (100.0, 1)  # the review wins
     assert agents["Alex Kim"]["qa_score"] == scored["Alex Kim"]["score"]
     assert agents["(bot)"]["qa_n"] == 0  # only the agents' episodes were scored here
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_text(kpis):
+    report = kpis.report(START, END, "day")
+    row = {**report["rows"][1], "key": '=HYPERLINK("http://evil.example","click")'}
+    lines = to_csv({**report, "rows": [row, {**row, "key": "@SUM(A1)"}, {**row, "key": "+1"}]}).split("\r\n")
+    assert lines[1].startswith('"\'=HYPERLINK(""http://evil.example"",""click"")",3,0.0,2.5,2,-50.0,')  # -50.0 a number
+    assert lines[2].startswith("'@SUM(A1),") and lines[3].startswith("'+1,")
