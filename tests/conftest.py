@@ -37,8 +37,12 @@ def _page(browser, **context_options):
     context = browser.new_context(**context_options)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    blocked: list[str] = []  # the staff pages' Content-Security-Policy must not block anything they use
+    page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text
+            else None)
     yield page
     context.close()
+    assert not blocked, blocked
 
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}

@@ -16,6 +16,7 @@ from bot.hub import errors, wiring
 from bot.hub.routes import agent, agent_ws, conversations, health, static, supervisor, ws
 from bot.hub.routes import channels as channel_routes
 from bot.hub.routes import outreach as outreach_routes
+from bot.hub.security_headers import SecurityHeaders
 from bot.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def create_app(settings: Settings, *, widget_dir: Path | None = None,
         openapi_url="/api/openapi.json",
     )
     errors.install(app)
+    app.add_middleware(SecurityHeaders)  # nosniff everywhere; CSP and no framing on the staff pages
     app.include_router(health.router)
     app.include_router(conversations.router)
     app.include_router(ws.router)

@@ -87,3 +87,17 @@ def test_separate_apps_do_not_share_state(make_client, settings, tmp_path):
         assert second.get(f"/api/conversations/{conversation}/messages").status_code == 404
     finally:
         other.stop()
+
+
+def test_security_headers(client):
+    for path in ("/console/", "/dashboard/", "/staff/api.js"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-eval" not in csp
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    widget = client.get("/widget/widget.js")
+    assert widget.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in widget.headers  # it runs in the client's pages, under their policy
+    assert client.get("/health").headers["referrer-policy"] == "strict-origin-when-cross-origin"
