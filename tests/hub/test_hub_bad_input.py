@@ -169,3 +169,17 @@ def test_unknown_route_and_method_use_the_error_shape(client, conversation):
     response = client.delete(url(conversation))
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_json_nested_too_deep_is_refused_plainly(client, conversation, rasa):
+    deep = "[" * 50_000 + "]" * 50_000  # Python's parser would recurse past its limit: a 500 before
+    response = client.post(url(conversation), content=deep, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
+    assert "nested" in response.json()["error"]["message"]
+    with client.websocket_connect("/ws") as ws:
+        ws.send_text("[" * 8_000 + "]" * 8_000)
+        error = ws.receive_json()
+        assert error["type"] == "error" and error["code"] == "invalid_json"
+    fine = client.post(url(conversation), json={"text": 'a "[[[[" in a string is just text {{{{'})
+    assert fine.status_code == 200
+    assert rasa.requests == [{**rasa.requests[0]}] and rasa.requests[0]["message"].startswith('a "[[[[')

@@ -6,7 +6,6 @@ closes it with code 4401). The console sends typing, read receipts and pings; ev
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from urllib.parse import urlsplit
 
@@ -15,6 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from bot.conversations.connections import SocketPeer
 from bot.hub.routes.agent import COOKIE, session_agent
+from bot.hub import json_limits
 from bot.hub.services import get_hub
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ async def agent_socket(websocket: WebSocket) -> None:
                 await socket.send({"type": "error", "code": "frame_too_large", "message": "Frame too large."})
                 continue
             try:
-                frame = json.loads(raw)
+                frame = json_limits.loads(raw)  # ValueError when malformed or too deep
             except ValueError:
                 await socket.send({"type": "error", "code": "invalid_json", "message": "The frame is not valid JSON."})
                 continue

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
 from bot.conversations.accept import Inbound, InvalidInput
+from bot.hub import json_limits
 from bot.hub.services import Hub, get_hub
 from bot.conversations.store import UnknownConversation
 
@@ -44,7 +45,10 @@ async def read_json_body(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
             400, "invalid_encoding", f"The request body is not valid UTF-8 (bad byte at position {exc.start})."
         ) from None
     try:
-        return json.loads(decoded)
+        return json_limits.loads(decoded)
+    except json_limits.TooDeep:
+        raise ApiError(400, "invalid_json", f"The request body is nested more than {json_limits.MAX_DEPTH} levels "
+                       "deep.") from None
     except json.JSONDecodeError as exc:
         raise ApiError(
             400, "invalid_json", f"The request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."

@@ -17,7 +17,6 @@ unacknowledged messages with the same id after reconnecting; the hub answers tho
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Any
@@ -29,6 +28,7 @@ from starlette.websockets import WebSocketDisconnect
 from bot.conversations.connections import SocketPeer
 from bot.conversations.messages import to_wire
 from bot.conversations.accept import Accepted, Inbound, InvalidInput
+from bot.hub import json_limits
 from bot.hub.services import Hub, get_hub
 from bot.conversations.store import UnknownConversation
 
@@ -125,7 +125,7 @@ class CustomerSocket(SocketPeer):
             await self.error("frame_too_large", f"Frames must be at most {limit:,} characters.")
             return
         try:
-            frame = json.loads(raw)
+            frame = json_limits.loads(raw)  # ValueError when malformed or too deep
         except ValueError:
             await self.error("invalid_json", "The frame is not valid JSON.")
             return
