@@ -23,14 +23,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies
 from actions.common import (
-    VERIFICATION_FAILED,
     CareFormValidation,
     SafeAction,
     apologised_this_turn,
     button,
     form_stopped_this_turn,
     log,
-    marks_in_current_form,
     now,
     profile,
     utter,
@@ -46,7 +44,6 @@ CHARGE_LOOKBACK_DAYS = 120  # Crm.find_charge looks this far back
 LOOKBACK_WORDS = "4 months"
 FORM = "billing_dispute_form"
 RECEIPT = "receipt_number"  # an order or invoice number from one of the customer's receipts
-MAX_ATTEMPTS = 3
 NOT_AN_EMAIL = "That doesn't look like an email address; it should look like name@example.com."
 ASK_REASON_AGAIN = "Sorry, I didn't catch what's wrong with the charge."
 
@@ -135,14 +132,9 @@ class ValidateBillingDisputeForm(CareFormValidation):
             return {RECEIPT: number, "verified_customer_id": customer.customer_id}
         if quiet:
             return {}
-        failures = marks_in_current_form(tracker, FORM, VERIFICATION_FAILED) + 1
-        log.info("dispute verification failed", extra={"action": self.name(), "sender_id": tracker.sender_id,
-                                                       "attempt": failures})
-        if failures >= MAX_ATTEMPTS:
-            return self.stop_form(dispatcher, "utter_too_many_attempts", verified_customer_id=None, **{RECEIPT: None})
-        utter(dispatcher, not_matched(email, MAX_ATTEMPTS - failures, apologised_this_turn(tracker, dispatcher)),
-              mark=VERIFICATION_FAILED)
-        return {RECEIPT: None, "verified_customer_id": None}
+        return self.failed_verification(dispatcher, tracker, FORM,
+                                        lambda left, apologised: not_matched(email, left, apologised),
+                                        verified_customer_id=None, **{RECEIPT: None})
 
     async def validate_dispute_amount(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:

@@ -41,6 +41,7 @@ T = TypeVar("T")
 MARK_KEY = "carebot_mark"
 FORM_STOPPED = "form_stopped"
 VERIFICATION_FAILED = "verification_failed"
+MAX_VERIFICATION_ATTEMPTS = 3  # wrong answers to a proof of identity before the form stops
 
 _crm: Crm | None = None
 _crm_lock = threading.Lock()
@@ -244,6 +245,23 @@ class CareFormValidation(FormValidationAction, ABC):
                   text: str | None = None, **slots: Any) -> dict[str, Any]:
         utter(dispatcher, text, response=None if text else response, mark=FORM_STOPPED)
         return {**slots, REQUESTED_SLOT: None}
+
+    def failed_verification(self, dispatcher: CollectingDispatcher, tracker: Tracker, form: str,
+                            message: Callable[[int, bool], str], **cleared: Any) -> dict[str, Any]:
+        """A failed proof of identity in this run of `form` (a wrong e-mail for an order, a receipt number
+        of another account): the MAX_VERIFICATION_ATTEMPTS-th stops the form with utter_too_many_attempts;
+        before it, `message(attempts_left, apologised_this_turn)` is said, marked verification_failed.
+        `cleared`: the slots emptied either way."""
+        failures = marks_in_current_form(tracker, form, VERIFICATION_FAILED) + 1
+        log.info("verification failed", extra={"action": self.name(), "sender_id": tracker.sender_id,
+                                                "attempt": failures})
+        if failures >= MAX_VERIFICATION_ATTEMPTS:
+            log.warning("verification stopped after too many attempts",
+                        extra={"action": self.name(), "sender_id": tracker.sender_id})
+            return self.stop_form(dispatcher, "utter_too_many_attempts", **cleared)
+        utter(dispatcher, message(MAX_VERIFICATION_ATTEMPTS - failures, apologised_this_turn(tracker, dispatcher)),
+              mark=VERIFICATION_FAILED)
+        return dict(cleared)
 
     def crm_down(self, dispatcher: CollectingDispatcher, tracker: Tracker, exc: BaseException,
                  **slots: Any) -> dict[str, Any]:

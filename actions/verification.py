@@ -16,12 +16,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import (VERIFICATION_FAILED, CareFormValidation, apologised_this_turn, log, marks_in_current_form,
-                            utter, with_crm)
+from actions.common import CareFormValidation, utter, with_crm
 from bot.crm import CrmError
 from bot.parsing import normalize_email, normalize_order_id
-
-MAX_EMAIL_ATTEMPTS = 3
 
 NOT_AN_ORDER_ID = "That doesn't look like an order number; they look like A1042."
 NOT_AN_EMAIL = "That doesn't look like an email address; it should look like name@example.com."
@@ -100,14 +97,6 @@ class OrderVerificationValidation(CareFormValidation, ABC):
         if customer is not None and customer.email.strip().lower() == email:
             return {"email": email, "verified_customer_id": customer.customer_id}
 
-        failures = marks_in_current_form(tracker, self.form_name(), VERIFICATION_FAILED) + 1
-        log.info("email does not match the order", extra={"action": self.name(), "sender_id": tracker.sender_id,
-                                                          "order_id": order.order_id, "attempt": failures})
-        if failures >= MAX_EMAIL_ATTEMPTS:
-            log.warning("verification stopped after too many attempts",
-                        extra={"action": self.name(), "sender_id": tracker.sender_id, "order_id": order.order_id})
-            return self.stop_form(dispatcher, "utter_too_many_attempts", email=None, verified_customer_id=None)
-        apologised = apologised_this_turn(tracker, dispatcher)
-        utter(dispatcher, email_mismatch(order.order_id, MAX_EMAIL_ATTEMPTS - failures, apologised),
-              mark=VERIFICATION_FAILED)
-        return {"email": None, "verified_customer_id": None}
+        return self.failed_verification(dispatcher, tracker, self.form_name(),
+                                        lambda left, apologised: email_mismatch(order.order_id, left, apologised),
+                                        email=None, verified_customer_id=None)
