@@ -170,3 +170,18 @@ def test_an_expired_token_is_refused(make_client, settings):
     response = client.get(f"/api/conversations/{created['conversation_id']}/messages",
                           headers={"Authorization": f"Bearer {created['token']}"})
     assert response.status_code == 403 and response.json()["error"]["code"] == "token_expired"
+
+
+def test_staff_changes_come_from_the_hubs_own_pages(client):
+    directory = client.app.state.hub.directory
+    directory.add("casey", "Casey Doe", "correct horse battery", skills=("general",), capacity=2)
+    login = {"username": "casey", "password": "correct horse battery"}
+    elsewhere = client.post("/api/agent/login", json=login, headers={"origin": "https://evil.example"})
+    assert elsewhere.status_code == 403 and elsewhere.json()["error"]["code"] == "cross_origin"
+    as_form = client.post("/api/agent/login", content="username=casey", headers={"content-type": "text/plain"})
+    assert as_form.status_code == 415
+    own = client.post("/api/agent/login", json=login, headers={"origin": "http://testserver"})
+    assert own.status_code == 200
+    assert client.post("/api/agent/logout", headers={"origin": "https://evil.example"}).status_code == 403
+    assert client.get("/api/agent/me", headers={"origin": "https://evil.example"}).status_code != 403  # reads
+    assert client.post("/api/agent/logout", headers={"origin": "http://testserver"}).status_code == 204

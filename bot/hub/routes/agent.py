@@ -6,6 +6,7 @@ The session is an HttpOnly, SameSite=Strict cookie holding a random token; the d
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Request
@@ -30,7 +31,29 @@ async def session_agent(hub: Hub, token: str | None) -> Agent | None:
     return await anyio.to_thread.run_sync(hub.directory.session_agent, token)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def check_staff_write(request: Request) -> None:
+    """A change made with the staff session cookie comes from the hub's own pages (issue 15): when the
+    browser names the page's origin (every browser does on a POST), its host is this hub's; a body is
+    not of a type a plain HTML form sends. SameSite=Strict already keeps the cookie off other sites' requests; this is the second lock.
+    Hosts are compared, not schemes, so a TLS proxy in front does not matter."""
+    if request.method in SAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    if origin is not None:
+        hosts = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "")} - {""}
+        if urlsplit(origin).netloc not in hosts:
+            raise ApiError(403, "cross_origin", "This request came from another site's page.")
+    # the body types another site's plain HTML form can send without asking first (no CORS preflight)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() in FORM_TYPES:
+        raise ApiError(415, "json_required", "Send the request body as JSON (Content-Type: application/json).")
+
+
 async def current_agent(request: Request, hub: Hub = Depends(get_hub)) -> Agent:
+    check_staff_write(request)
     agent = await session_agent(hub, request.cookies.get(COOKIE))
     if agent is None:
         raise ApiError(401, "not_logged_in", "Please log in to the agent console.")
@@ -53,6 +76,7 @@ async def _act(coro) -> Any:
 
 @router.post("/login")
 async def login(request: Request, hub: Hub = Depends(get_hub)) -> JSONResponse:
+    check_staff_write(request)  # no logging in from another site's page
     data = await _body(request)
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
@@ -73,6 +97,7 @@ async def login(request: Request, hub: Hub = Depends(get_hub)) -> JSONResponse:
 
 @router.post("/logout", status_code=204)
 async def logout(request: Request, hub: Hub = Depends(get_hub)) -> Response:
+    check_staff_write(request)
     token = request.cookies.get(COOKIE)
     if token and len(token) <= MAX_TOKEN:
         await anyio.to_thread.run_sync(hub.directory.end_session, token)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from bot.hub.errors import ApiError, error_body
-from bot.hub.routes.agent import COOKIE, session_agent
+from bot.hub.routes.agent import COOKIE, check_staff_write, session_agent
 from bot.hub.routes.conversations import read_json_body
 from bot.hub.services import Hub, get_hub
 from bot.outreach.campaigns import CampaignError
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/outreach")
 
 
 async def _supervisor(request: Request, hub: Hub) -> None:
+    check_staff_write(request)
     agent = await session_agent(hub, request.cookies.get(COOKIE))
     if agent is None:
         raise ApiError(401, "not_logged_in", "Log in as a supervisor, or send the outreach API key.")

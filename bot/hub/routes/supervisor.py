@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from bot.agents.directory import Agent
 from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
-from bot.hub.routes.agent import COOKIE, _body, session_agent
+from bot.hub.routes.agent import COOKIE, _body, check_staff_write, session_agent
 from bot.hub.services import Hub, get_hub
 from bot.kpis.metrics import BY, MAX_RANGE_DAYS, day_bounds, to_csv
 from bot.qa.scorecards import ReviewError
@@ -27,6 +27,7 @@ MAX_LIMIT = 500
 
 
 async def current_supervisor(request: Request, hub: Hub = Depends(get_hub)) -> Agent:
+    check_staff_write(request)
     agent = await session_agent(hub, request.cookies.get(COOKIE))
     if agent is None:
         raise ApiError(401, "not_logged_in", "Please log in to the agent console.")
