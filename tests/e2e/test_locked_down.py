@@ -102,5 +102,12 @@ def test_a_billing_dispute_shows_nothing_of_an_account_until_a_receipt_proves_it
     assert "receipt" in asked.lower() and "22" not in asked and "5100" not in asked
     refused = texts(say(hub, conversation, "A1042"))  # Maria's order, not James's
     assert "couldn't match" in refused and "22" not in refused and "5100" not in refused
-    proven = texts(say(hub, conversation, "INV-2026-00456"))  # on one of James's receipts
+    from bot.crm import open_crm
+
+    crm = open_crm(stack.settings.crm_url)
+    try:
+        invoice = crm.invoices_for_customer("C1002", limit=1)[0].invoice_id  # one of James's receipts
+    finally:
+        crm.close()
+    proven = texts(say(hub, conversation, invoice))
     assert "dispute" in proven.lower() or "amount" in proven.lower() or "22" in proven
