@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "bot.crm.commands",
     "bot.frustration.commands",
     "bot.hub.commands",
+    "bot.hub.privacy_commands",
     "bot.kb.commands",
     "bot.kpis.commands",
     "bot.db_commands",

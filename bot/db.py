@@ -231,3 +231,26 @@ def _run_upgrade(connection: Connection, database: str) -> None:
     steps = lambda rev, _context: scripts._upgrade_revs("head", rev)  # noqa: E731, SLF001 - as `alembic upgrade`
     with _ALEMBIC, EnvironmentContext(config, scripts, fn=steps, destination_rev="head"):
         scripts.run_env()
+
+
+# -- personal data (docs/privacy.md, "Export and erasure") ------------------------------------------
+@dataclass(frozen=True)
+class PersonalTable:
+    """A table that holds what a customer said or who they are, declared by the module that owns it, so
+    `bot.privacy` can export and erase one customer's rows without knowing any feature.
+
+    A row belongs to a subject through ``conversation_column`` (the conversation's id), through
+    ``customer_column`` (the CRM customer id), or through ``parent``: (our column, the parent's
+    declaration, the parent's column), the rows of the parent's selected rows. Erasure deletes the
+    rows. A retention purge deletes them too unless ``anonymise`` is given: the row is kept for the
+    statistics (KPIs, QA) with these columns set to these values (the words removed)."""
+
+    table: Any  # sqlalchemy.Table
+    conversation_column: str | None = "conversation_id"
+    customer_column: str | None = None
+    parent: "tuple[str, PersonalTable, str] | None" = None
+    anonymise: "dict[str, Any] | None" = None
+
+    @property
+    def name(self) -> str:
+        return str(self.table.name)

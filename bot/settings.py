@@ -60,6 +60,10 @@ class Settings:
     rasa_token: str = field(default="", repr=False)
     hub_db_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'hub.db'}"
     crm_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'crm.db'}"
+    # Rasa's tracker store (endpoints.yml): export and erasure reach it (docs/privacy.md).
+    rasa_tracker_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa-tracker.db'}"
+    # Keys the privacy audit log's hash of an e-mail address (empty in code: a fixed test key).
+    privacy_key: str = field(default="", repr=False)
     client_file: Path = field(default=PROJECT_ROOT / "client.yml")
     kb_source: Path = field(default=PROJECT_ROOT / "knowledge_base")
     kb_index: Path = field(default=PROJECT_ROOT / "var" / "kb-index")
@@ -97,6 +101,8 @@ class Settings:
             rasa_token=_secret("CAREBOT_RASA_TOKEN", "rasa.token"),
             hub_db_url=_env("CAREBOT_HUB_DB_URL", cls.hub_db_url),
             crm_url=_env("CAREBOT_CRM_URL", cls.crm_url),
+            rasa_tracker_url=_env("CAREBOT_RASA_TRACKER_URL", cls.rasa_tracker_url),
+            privacy_key=_secret("CAREBOT_PRIVACY_KEY", "privacy.key"),
             client_file=Path(_env("CAREBOT_CLIENT_FILE", str(PROJECT_ROOT / "client.yml"))),
             kb_source=Path(_env("CAREBOT_KB_SOURCE", str(PROJECT_ROOT / "knowledge_base"))),
             kb_index=Path(_env("CAREBOT_KB_INDEX", str(PROJECT_ROOT / "var" / "kb-index"))),

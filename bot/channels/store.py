@@ -17,7 +17,19 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from bot.conversations.store import CUSTOMER, INBOUND, OUTBOUND, Base, Conversation, Message, Store, StoredMessage, utcnow
+from bot.conversations.store import (
+    CUSTOMER,
+    INBOUND,
+    OUTBOUND,
+    PERSONAL_MESSAGES,
+    Base,
+    Conversation,
+    Message,
+    Store,
+    StoredMessage,
+    utcnow,
+)
+from bot.db import PersonalTable
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -274,3 +286,11 @@ class ChannelStore:
 
     def give_up(self, entry_id: int, attempts: int, error: str) -> None:
         self._set(entry_id, status=FAILED, attempts=attempts, last_error=error[:1000])
+
+
+# Channel addresses (phone numbers, chat ids) and customer links go in erasure and in a purge; the
+# outbox rows go with their messages.
+PERSONAL_BINDINGS = PersonalTable(ChannelBinding.__table__, customer_column="customer_id")
+PERSONAL_CUSTOMER_LINKS = PersonalTable(CustomerConversation.__table__, customer_column="customer_id")
+PERSONAL_OUTBOX = PersonalTable(OutboxRow.__table__, conversation_column=None,
+                                parent=("message_id", PERSONAL_MESSAGES, "id"))

@@ -20,6 +20,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Un
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.store import CUSTOMER, Base, Conversation, Message, Store, utcnow
+from bot.db import PersonalTable
 
 log = logging.getLogger(__name__)
 
@@ -301,3 +302,7 @@ class Closures:
                                                             ClosureRow.closed_at < until)
                                    .order_by(ClosureRow.closed_at, ClosureRow.id)).all()
             return [Closure.of(row) for row in rows]
+
+
+# Closures hold no words (ids, times, outcomes): erasure deletes them, a purge keeps them for the KPIs.
+PERSONAL_CLOSURES = PersonalTable(ClosureRow.__table__, anonymise={})

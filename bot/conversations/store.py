@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from bot.db import engine_for, upgrade
+from bot.db import PersonalTable, engine_for, upgrade
 
 # Message.direction
 INBOUND = "in"
@@ -321,6 +321,36 @@ class Store:
                 rows = list(reversed(session.scalars(query.order_by(Message.id.desc()).limit(limit)).all()))
             return [StoredMessage.of(row) for row in rows]
 
+    def texts(self, conversation_id: str) -> list[str]:
+        """Every message's text of a conversation, oldest first (for export and erasure)."""
+        with self._session() as session:
+            rows = session.scalars(select(Message.text).where(Message.conversation_id == conversation_id)
+                                   .order_by(Message.id)).all()
+        return [text_ for text_ in rows if text_]
+
+    def conversations_mentioning(self, needle: str, *, batch: int = 2000) -> set[str]:
+        """Conversations with a customer message containing ``needle`` (any case): an e-mail address a
+        customer typed. Compared here, not in SQL, so it works whatever the column holds."""
+        wanted, found, last = needle.strip().lower(), set(), 0
+        if not wanted:
+            return found
+        while True:
+            with self._session() as session:
+                rows = session.execute(
+                    select(Message.id, Message.conversation_id, Message.text)
+                    .where(Message.sender == CUSTOMER, Message.id > last).order_by(Message.id).limit(batch)).all()
+            if not rows:
+                return found
+            found.update(conversation for _, conversation, text_ in rows if text_ and wanted in text_.lower())
+            last = rows[-1][0]
+
+    def idle_since(self, cutoff: datetime) -> list[str]:
+        """Conversations with messages and no activity since ``cutoff`` (the retention purge's)."""
+        has_messages = select(Message.id).where(Message.conversation_id == Conversation.id).exists()
+        with self._session() as session:
+            return list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff, has_messages)
+                                        .order_by(Conversation.updated_at)))
+
     def offered_button_payloads(self, conversation_id: str, *, last: int = 50) -> set[str]:
         """Payloads of the buttons the bot showed in its last ``last`` messages."""
         with self._session() as session:
@@ -355,3 +385,9 @@ class Store:
         with self._session() as session:
             row = session.get(Message, message_id)
             return StoredMessage.of(row) if row is not None else None
+
+
+# What a customer said and the conversation itself, for export and erasure (bot/privacy): a purge
+# keeps the conversation's row (closures and scorecards point at it) without its metadata.
+PERSONAL_MESSAGES = PersonalTable(Message.__table__)
+PERSONAL_CONVERSATIONS = PersonalTable(Conversation.__table__, conversation_column="id", anonymise={"metadata": {}})

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.store import Base, Conversation, Store, UnknownConversation, utcnow
+from bot.db import PersonalTable
 
 # Handoff.status
 OFFLINE = "offline"  # nobody could take it: a ticket or a callback was offered
@@ -341,3 +342,11 @@ class HandoffStore:
             if handled_by is not None and conversation is not None:
                 conversation.handled_by = handled_by
             return Handoff.of(row, conversation.channel if conversation else "web")
+
+
+# Handoffs keep their times and outcomes for the KPIs after a purge, without the note or the CRM card;
+# the per-turn analysis (entities, bot events) goes.
+PERSONAL_HANDOFFS = PersonalTable(HandoffRow.__table__, anonymise={"note": None, "customer": None})
+PERSONAL_HANDOFF_EVENTS = PersonalTable(HandoffEventRow.__table__, conversation_column=None,
+                                        parent=("handoff_id", PERSONAL_HANDOFFS, "id"), anonymise={"detail": None})
+PERSONAL_TURNS = PersonalTable(TurnRow.__table__)

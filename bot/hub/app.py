@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from bot.channels.settings import ChannelSettings
 from bot.hub import errors, wiring
 from bot.hub.routes import agent, agent_ws, conversations, health, static, supervisor, ws
+from bot.hub.routes import privacy as privacy_routes
 from bot.hub.routes import channels as channel_routes
 from bot.hub.routes import outreach as outreach_routes
 from bot.hub.security_headers import SecurityHeaders
@@ -56,6 +57,7 @@ def create_app(settings: Settings, *, widget_dir: Path | None = None,
     app.include_router(agent.router)
     app.include_router(agent_ws.router)
     app.include_router(supervisor.router)
+    app.include_router(privacy_routes.router)
     app.include_router(channel_routes.router)
     app.include_router(outreach_routes.router)
     static_router, widget_files, console_files, dashboard_files, staff_files = static.build(widget_dir or WIDGET_DIR)

@@ -57,6 +57,7 @@ class Hub:
     channels: Any  # bot.channels.Channels: Telegram, WhatsApp, Slack
     background: "Background"
     crm: Any = None  # bot.crm.sql.SqlCrm, opened once; None: the CRM could not be opened
+    privacy: Any = None  # bot.privacy.service.PrivacyService: export, erasure, the audit log
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:
         return self.background.spawn(coro, name=name)

@@ -27,7 +27,7 @@ from bot.conversations.rasa_client import RasaClient
 from bot.conversations.receipts import Receipts
 from bot.conversations.store import Store, utcnow
 from bot.conversations.turns import Pipeline, TurnAnswerer, Turns
-from bot.db import make_engine
+from bot.db import PersonalTable, make_engine
 from bot.db import prepare as prepare_database
 from bot.frustration.config import escalation_config_from_dict
 from bot.handoff import steps as handoff_steps
@@ -43,7 +43,11 @@ from bot.kb.answers import AnswerLog
 from bot.kpis.metrics import Kpis
 from bot.outreach import steps as outreach_steps
 from bot.outreach.app import build_service as build_outreach
+from bot.privacy.audit import AuditLog
 from bot.privacy.notice import PrivacyNotice
+from bot.privacy.records import Records
+from bot.privacy.service import PrivacyService, retention_days_of
+from bot.privacy.trackers import RasaTrackers
 from bot.qa.config import qa_config_from_client
 from bot.qa.scorecards import Scorecards
 from bot.redaction import PrivacyConfig, Redactor
@@ -62,6 +66,34 @@ def redactor_from_client(client: Mapping[str, Any], path: Any) -> Redactor:
         return Redactor(PrivacyConfig.from_mapping(client.get("privacy")))
     except ValueError as exc:
         raise ClientFileError(f"client file {path}: {exc}") from None
+
+
+def personal_tables() -> list[PersonalTable]:
+    """Every table of the hub database that holds a customer's words or identity, children before their
+    parents (the order erasure deletes in); each declared by the module that owns the table."""
+    from bot.channels.store import PERSONAL_BINDINGS, PERSONAL_CUSTOMER_LINKS, PERSONAL_OUTBOX
+    from bot.conversations.closure import PERSONAL_CLOSURES
+    from bot.conversations.store import PERSONAL_CONVERSATIONS, PERSONAL_MESSAGES
+    from bot.handoff.store import PERSONAL_HANDOFF_EVENTS, PERSONAL_HANDOFFS, PERSONAL_TURNS
+    from bot.kb.answers import PERSONAL_KB_ANSWERS
+    from bot.outreach.store import PERSONAL_OUTREACH_JOBS
+    from bot.qa.scorecards import PERSONAL_REVIEWS, PERSONAL_SCORECARDS
+    from bot.surveys.store import PERSONAL_SURVEYS
+
+    return [PERSONAL_OUTBOX, PERSONAL_TURNS, PERSONAL_HANDOFF_EVENTS, PERSONAL_HANDOFFS, PERSONAL_SURVEYS,
+            PERSONAL_REVIEWS, PERSONAL_SCORECARDS, PERSONAL_CLOSURES, PERSONAL_KB_ANSWERS, PERSONAL_OUTREACH_JOBS,
+            PERSONAL_BINDINGS, PERSONAL_CUSTOMER_LINKS, PERSONAL_MESSAGES, PERSONAL_CONVERSATIONS]
+
+
+def privacy_service(settings: Settings, store: Store, *, crm: Any, client: Mapping[str, Any]) -> PrivacyService:
+    """Export, erasure and the purge over the hub database, Rasa's tracker store and the CRM."""
+    try:
+        retention = retention_days_of(client)
+    except ValueError as exc:
+        raise ClientFileError(f"client file {settings.client_file}: {exc}") from None
+    return PrivacyService(store=store, records=Records(store.engine, personal_tables()),
+                          audit=AuditLog(store.engine, (settings.privacy_key or "carebot-test").encode()),
+                          trackers=RasaTrackers(settings.rasa_tracker_url), crm=crm, retention_days=retention)
 
 
 def turn_pipeline(*, surveys: SurveyService, outreach, escalation: Escalation, closures: Closures, store: Store,
@@ -142,6 +174,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
         directory=directory, handoffs=handoffs, sessions=SessionTokens(key, ttl_s=settings.session_ttl_days * 86400),
         receipts=receipts, closures=closures, scorecards=scorecards, outreach=outreach, answers=answers,
         kpis=await anyio.to_thread.run_sync(Kpis, store), channels=channels, background=background, crm=crm,
+        privacy=privacy_service(settings, store, crm=crm, client=client),
     )
     delivery.start()
     hub.spawn(sweep_idle(closures), name="idle-sweeper")
@@ -187,5 +220,7 @@ async def close(hub: Hub) -> None:
     hub.directory.close()
     if hub.crm is not None:
         hub.crm.close()
+    if hub.privacy is not None and hub.privacy.trackers is not None:
+        hub.privacy.trackers.close()
     hub.store.close()
     hub.store.engine.dispose()

@@ -17,7 +17,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, T
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from bot.db import engine_for, upgrade
+from bot.db import PersonalTable, engine_for, upgrade
 
 # outcome
 ANSWERED = "answered"  # an extract of the best passage was shown, with its source
@@ -165,3 +165,7 @@ def _as_dict(row: KbAnswer) -> dict[str, Any]:
         "helpful": row.helpful,
         "feedback_at": row.feedback_at.isoformat() if row.feedback_at else None,
     }
+
+
+# A purge keeps the outcome and the article shown (the knowledge-base KPIs), not the question.
+PERSONAL_KB_ANSWERS = PersonalTable(KbAnswer.__table__, anonymise={"query": ""})

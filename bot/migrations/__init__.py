@@ -36,6 +36,7 @@ MODEL_MODULES: dict[str, tuple[str, ...]] = {
         "bot.qa.scorecards",
         "bot.agents.directory",  # its own declarative Base
         "bot.kb.answers",  # its own declarative Base
+        "bot.privacy.audit",  # its own declarative Base
     ),
     "crm": ("bot.crm.tables",),
 }

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.store import Base, Message, Store, utcnow
+from bot.db import PersonalTable
 
 PENDING, SENDING, SENT, DELIVERED, FAILED, SKIPPED, REPLIED = (
     "pending", "sending", "sent", "delivered", "failed", "skipped", "replied")
@@ -364,3 +365,9 @@ class OutreachStore:
             rows = session.execute(select(ConsentRow.subject, ConsentRow.status)
                                    .where(ConsentRow.subject.in_(subjects))).all()
             return {subject: status for subject, status in rows}
+
+
+# Jobs hold a customer id and the event's data about them. Consent (STOP) is kept: forgetting an
+# opt-out would let outreach write to the customer again (docs/privacy.md).
+PERSONAL_OUTREACH_JOBS = PersonalTable(JobRow.__table__, customer_column="customer_id",
+                                       anonymise={"context": {}, "last_error": None})

@@ -17,6 +17,7 @@ from bot.handoff.store import HandoffStore
 from bot.conversations.store import CUSTOMER, Base, Message, Store, StoredMessage, utcnow
 from bot.qa.config import QaConfig
 from bot.qa.criteria import Episode, Line, score_episode
+from bot.db import PersonalTable
 
 log = logging.getLogger(__name__)
 
@@ -178,3 +179,9 @@ class Scorecards:
             if score is not None:
                 row.final_score = float(score)
         return self.get(scorecard_id)
+
+
+# Scorecards hold scores only; a reviewer's comment can quote the customer, so a purge empties it.
+PERSONAL_SCORECARDS = PersonalTable(ScorecardRow.__table__, anonymise={})
+PERSONAL_REVIEWS = PersonalTable(ReviewRow.__table__, conversation_column=None,
+                                 parent=("scorecard_id", PERSONAL_SCORECARDS, "id"), anonymise={"comment": None})

@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, selec
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.conversations.store import Base, Store, utcnow
+from bot.db import PersonalTable
 
 
 class SurveyResponse(Base):
@@ -118,3 +119,7 @@ class SurveyStore:
 
 def hours_ago(hours: float) -> datetime:
     return datetime.now(timezone.utc) - timedelta(hours=hours)
+
+
+# A purge keeps the score, not the comment.
+PERSONAL_SURVEYS = PersonalTable(SurveyResponse.__table__, anonymise={"comment": None})

@@ -18,6 +18,7 @@ from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
 from bot.hub.routes.conversations import read_json_body
 from bot.hub.services import Hub, get_hub
+from bot.privacy.audit import CONTEXT
 
 router = APIRouter(prefix="/api/agent")
 
@@ -119,7 +120,16 @@ async def queue(agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hu
 @router.get("/handoffs/{handoff_id}")
 async def handoff_detail(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
-    return {"handoff": await hub.handoffs.queue.describe(handoff), "context": await hub.handoffs.context.context(handoff)}
+    context = await hub.handoffs.context.context(handoff)
+    await audit(hub, agent, CONTEXT, handoff.conversation_id, {"handoff": handoff.id})
+    return {"handoff": await hub.handoffs.queue.describe(handoff), "context": context}
+
+
+async def audit(hub: Hub, agent: Agent, action: str, conversation_id: str, detail: dict[str, Any]) -> None:
+    """Write who opened which transcript to the privacy audit log (docs/privacy.md)."""
+    if hub.privacy is not None:
+        await anyio.to_thread.run_sync(lambda: hub.privacy.audit.record(
+            f"{agent.role}:{agent.username}", action, conversation_ids=[conversation_id], detail=detail))
 
 
 @router.post("/handoffs/{handoff_id}/accept")

@@ -15,8 +15,9 @@ from fastapi.responses import Response
 from bot.agents.directory import Agent
 from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
-from bot.hub.routes.agent import COOKIE, _body, check_staff_write, session_agent
+from bot.hub.routes.agent import COOKIE, _body, audit, check_staff_write, session_agent
 from bot.hub.services import Hub, get_hub
+from bot.privacy.audit import TRANSCRIPT
 from bot.kpis.metrics import BY, MAX_RANGE_DAYS, day_bounds, to_csv
 from bot.qa.scorecards import ReviewError
 
@@ -116,12 +117,13 @@ async def qa(request: Request, _: Agent = Depends(current_supervisor), hub: Hub 
 
 
 @router.get("/qa/{scorecard_id}")
-async def qa_detail(scorecard_id: int, _: Agent = Depends(current_supervisor),
+async def qa_detail(scorecard_id: int, supervisor: Agent = Depends(current_supervisor),
                     hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     card = await anyio.to_thread.run_sync(hub.scorecards.get, scorecard_id)
     if card is None:
         raise ApiError(404, "unknown_scorecard", "No scorecard with this id.")
     transcript = await anyio.to_thread.run_sync(hub.scorecards.transcript, scorecard_id) or []
+    await audit(hub, supervisor, TRANSCRIPT, card["conversation_id"], {"scorecard": scorecard_id})
     limit = hub.settings.max_message_chars
     return {"scorecard": card, "transcript": [to_wire(m, text_limit=limit) for m in transcript]}
 
