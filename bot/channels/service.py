@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -22,7 +23,7 @@ import httpx
 
 from bot.channels.base import Inbound, SendError, TEXT_ONLY, buttons_of, pick_option
 from bot.channels.delivery import ChannelDelivery
-from bot.channels.identity import LookupFailed, crm_customer_id
+from bot.channels.identity import CHANNEL_IDENTITY, NONE, LookupFailed, crm_customer_id
 from bot.channels.settings import ChannelSettings
 from bot.channels.store import Binding, ChannelStore
 from bot.conversations.connections import Connections
@@ -44,6 +45,29 @@ def continued_text(previous: str | None) -> str:
             "so there's no need to repeat anything.")
 
 
+def offer_text(earlier: str) -> str:
+    return (f"You also chatted with us on {LABELS.get(earlier, earlier)} recently. If you started that chat yourself, "
+            "reply YES to continue it here: anyone who has that chat open will then see this one too. "
+            "Otherwise reply NO and the two stay separate.")
+
+
+def joined_text(earlier: str) -> str:
+    return f"Done: this chat now continues your earlier conversation on {LABELS.get(earlier, earlier)}."
+
+
+def joined_note(channel: str) -> str:
+    return f"The customer continued this conversation on {LABELS.get(channel, channel)}."
+
+
+KEPT_APART = "OK, the two chats stay separate."
+_YES = re.compile(r"^\W*(?:yes|y|yeah|yep|yes please)\W*$", re.IGNORECASE)
+_NO = re.compile(r"^\W*(?:no|n|nope|nah|no thanks?)\W*$", re.IGNORECASE)
+
+
+def _yes_or_no(text: str) -> bool | None:
+    return True if _YES.match(text) else False if _NO.match(text) else None
+
+
 IDENTIFIED = "Thanks! I've found your customer account, so I can help with your orders here."
 CONTACT_THANKS = "Thanks for sharing your number."
 
@@ -54,6 +78,9 @@ class Bound:
     customer_id: str | None
     continued_from: str | None  # the conversation's previous channel when this address just joined it
     continued: bool
+    # A recent conversation of the customer that knows them less strongly (the widget's): the customer is
+    # asked here, on the stronger identity, whether to continue it.
+    offer: str | None = None
 
 
 class ChannelService:
@@ -87,11 +114,18 @@ class ChannelService:
         if inbound.contact_shared and not (inbound.text or "").strip():
             reply = continued_text(bound.continued_from) if bound.continued else (
                 IDENTIFIED if bound.customer_id else CONTACT_THANKS)
-            return await self._store_and_reply(inbound, conversation_id, "[shared their phone number]", reply,
-                                               "identified", ANSWERED)
+            accepted = await self._store_and_reply(inbound, conversation_id, "[shared their phone number]", reply,
+                                                   "identified", ANSWERED)
+            if bound.offer is not None and not accepted.duplicate:
+                await self._offer(conversation_id, bound)
+            return accepted
         if inbound.text is None:
             return await self._store_and_reply(inbound, conversation_id, "[a message that is not text]", TEXT_ONLY,
                                                "unsupported_content", REJECTED)
+        if inbound.button is None and not bound.continued and _yes_or_no(inbound.text) is not None:
+            offer = await self._db(self.store.take_offer, conversation_id)
+            if offer is not None:
+                return await self._answer_offer(inbound, conversation_id, offer, bool(_yes_or_no(inbound.text)))
         text, payload = await self._choice(conversation_id, inbound)
         if inbound.button is not None and payload is None:
             log.warning("a button press that does not match an offered button was ignored",
@@ -110,6 +144,8 @@ class ChannelService:
         await self._db(self.store.touch, inbound.channel, inbound.address)
         if bound.continued:
             await self._say(conversation_id, continued_text(bound.continued_from), "channel_continued")
+        elif bound.offer is not None:
+            await self._offer(conversation_id, bound)
         await self.connections.push(conversation_id, to_wire(accepted.inbound, text_limit=self.text_limit))
         self.spawn(self._answer(accepted), name="channel-answer")
         return accepted
@@ -202,10 +238,13 @@ class ChannelService:
             found, checked = await self._identify(inbound)
             customer_id = found or customer_id
         target: str | None = None
+        identity = CHANNEL_IDENTITY.get(channel, NONE)
         if customer_id:
             # Just identified here: join the customer's conversation. Known before: follow the livelier one.
+            # Only a conversation that knows the customer at least as strongly as this channel does: a web
+            # conversation verified by an order number and e-mail (knowledge) is not continued here.
             since = utcnow() - timedelta(days=self.settings.continue_days)
-            recent = await self._db(self.store.recent_conversation, customer_id, since)
+            recent = await self._db(self.store.recent_conversation, customer_id, since, at_least=identity)
             if recent is not None and (binding is None or recent[0] != binding.conversation_id):
                 if binding is None or binding.customer_id != customer_id:
                     target = recent[0]
@@ -216,6 +255,12 @@ class ChannelService:
         previous = None
         if target is not None:
             previous = await self._db(self._last_channel, target)
+        weaker: str | None = None
+        if customer_id and target is None and (binding is None or binding.customer_id != customer_id):
+            # Just identified, and the customer's latest conversation knows them only by what was typed in it.
+            anything = await self._db(self.store.recent_conversation, customer_id, since)
+            if anything is not None and (binding is None or anything[0] != binding.conversation_id):
+                weaker = anything[0]
         if binding is None:
             conversation_id = target or await self.turns.create_conversation(channel=channel)
             binding = await self._db(self.store.bind, channel, address, conversation_id, customer_id=customer_id,
@@ -229,9 +274,43 @@ class ChannelService:
                      extra={"event": "channel_continued", "channel": channel, "conversation_id": conversation_id,
                             "previous_channel": previous})
         if customer_id:
-            await self._db(self.store.link_customer, customer_id, conversation_id)
+            # The conversation learns the channel's identity only when nobody else reaches it (joined, it
+            # knew the customer as strongly already); otherwise the link records no new strength.
+            own = await self._db(self.store.own_conversation, conversation_id, customer_id)
+            await self._db(self.store.link_customer, customer_id, conversation_id, identity=identity if own else NONE)
             await self._remember(conversation_id, customer_id)
-        return Bound(conversation_id, customer_id, previous, target is not None)
+        return Bound(conversation_id, customer_id, previous, target is not None, weaker)
+
+    async def _offer(self, conversation_id: str, bound: Bound) -> None:
+        """Ask, here, whether to continue the customer's less strongly verified conversation (answered YES / NO)."""
+        earlier = await self._db(self._last_channel, bound.offer)
+        await self._db(self.store.offer_to_continue, conversation_id, bound.offer, bound.customer_id)
+        await self._say(conversation_id, offer_text(earlier), "channel_continue_offer")
+
+    async def _answer_offer(self, inbound: Inbound, conversation_id: str, offer: Mapping[str, str],
+                            yes: bool) -> Accepted:
+        """YES / NO to continuing an earlier, less strongly verified conversation. Only this address, the
+        stronger identity, can say yes; the earlier conversation learns no identity from it."""
+        channel, address = inbound.channel, inbound.address
+        earlier, customer_id = offer.get("conversation_id"), offer.get("customer_id")
+        since = utcnow() - timedelta(days=self.settings.continue_days)
+        async with self._lock((channel, address)):
+            binding = await self._db(self.store.binding, channel, address)
+            still = (yes and earlier is not None and binding is not None and binding.customer_id == customer_id
+                     and binding.conversation_id == conversation_id
+                     and await self._db(self.store.identity_of, customer_id, earlier) != NONE
+                     and (await self._db(self.store.updated_at, earlier) or since) > since)
+            where = await self._db(self._last_channel, earlier) if still else None
+            reply = joined_text(where) if still else KEPT_APART
+            accepted = await self._store_and_reply(inbound, conversation_id, inbound.text or "", reply,
+                                                   "channel_continue_answer", ANSWERED)
+            if still and not accepted.duplicate:
+                await self._db(self.store.bind, channel, address, earlier)
+                await self._say(earlier, joined_note(channel), "channel_continued")  # also the livelier one now
+                log.info("channel address joined an earlier conversation on the customer's word",
+                         extra={"event": "channel_continued_confirmed", "channel": channel,
+                                "conversation_id": earlier})
+        return accepted
 
     def _last_channel(self, conversation_id: str) -> str:
         """The channel the customer last wrote from in a conversation ("web" for the widget)."""

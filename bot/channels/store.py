@@ -3,7 +3,9 @@
 - ``channel_bindings``: (channel, address) -> conversation, so a Telegram chat keeps its conversation;
   with the CRM customer the address was verified as, and when the customer last wrote from it.
 - ``customer_conversations``: CRM customer -> the conversations they were verified in (any channel,
-  the web widget included), so a customer known on two channels has one history.
+  the web widget included), so a customer known on two channels has one history. How strongly each
+  conversation knows the customer is in the conversation's metadata (``identities``); a channel
+  continues only a conversation that knows the customer at least as strongly as the channel does.
 - ``channel_outbox``: one row per (message, channel address) to deliver, so nothing is lost when a
   platform is down or the hub restarts: pending -> sent, or failed after N attempts with the reason.
 """
@@ -17,6 +19,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from bot.channels.identity import NONE, ORDER_AND_EMAIL, strength, stronger
 from bot.conversations.store import (
     CUSTOMER,
     INBOUND,
@@ -32,6 +35,8 @@ from bot.conversations.store import (
 from bot.db import PersonalTable
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+IDENTITIES_KEY = "identities"  # conversations.metadata: {customer id: identity} (bot/channels/identity.py)
+OFFER_KEY = "continue_offer"  # conversations.metadata: {"conversation_id", "customer_id"} the customer was asked about
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -192,27 +197,87 @@ class ChannelStore:
         return (chosen.channel, chosen.address) if chosen else None
 
     # -- customers -----------------------------------------------------------------------------------
-    def link_customer(self, customer_id: str, conversation_id: str) -> None:
+    def link_customer(self, customer_id: str, conversation_id: str, *, identity: str = NONE) -> None:
+        """Link a CRM customer to a conversation, recording how strongly it knows them.
+
+        The identity lives in the conversation's metadata (``identities``: customer id -> identity) and only
+        ever gets stronger; a link made without one (``NONE``) is never continued by a channel."""
         try:
             with self._session.begin() as session:
                 if session.get(CustomerConversation, (customer_id, conversation_id)) is None:
                     session.add(CustomerConversation(customer_id=customer_id, conversation_id=conversation_id))
+                conversation = session.get(Conversation, conversation_id, with_for_update=True)
+                if conversation is None:
+                    return
+                meta = dict(conversation.meta or {})
+                identities = dict(meta.get(IDENTITIES_KEY) or {})
+                recorded = stronger(identities.get(customer_id), identity)
+                if identities.get(customer_id) != recorded:
+                    identities[customer_id] = recorded
+                    meta[IDENTITIES_KEY] = identities
+                    conversation.meta = meta
         except IntegrityError:  # linked concurrently, or the conversation is gone
             pass
 
     def link_customer_of(self, conversation_id: str, customer_id: str) -> None:
-        """``link_customer`` with the escalation's argument order (its ``on_customer`` hook)."""
-        self.link_customer(customer_id, conversation_id)
+        """The escalation's ``on_customer`` hook: the bot verified the customer with what they typed in the chat
+        (an order or invoice number and the account's e-mail), which is all the widget ever has."""
+        self.link_customer(customer_id, conversation_id, identity=ORDER_AND_EMAIL)
 
-    def recent_conversation(self, customer_id: str, since: datetime) -> tuple[str, datetime] | None:
-        """The customer's most recently active conversation with activity after ``since``."""
+    def identity_of(self, customer_id: str, conversation_id: str) -> str:
+        """How strongly the conversation knows the customer (``NONE`` when it is not linked to them)."""
         with self._session() as session:
-            row = session.execute(
-                select(Conversation.id, Conversation.updated_at)
+            conversation = session.get(Conversation, conversation_id)
+            meta = (conversation.meta or {}) if conversation is not None else {}
+            return (meta.get(IDENTITIES_KEY) or {}).get(customer_id) or NONE
+
+    def own_conversation(self, conversation_id: str, customer_id: str) -> bool:
+        """Does only this customer's messaging addresses reach the conversation? Opened by a channel (not by
+        the widget, whose session anyone holding it reads) and every address bound to it identified as them."""
+        with self._session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None or conversation.channel == "web":
+                return False
+            owners = session.scalars(select(ChannelBinding.customer_id)
+                                     .where(ChannelBinding.conversation_id == conversation_id)).all()
+            return bool(owners) and all(owner == customer_id for owner in owners)
+
+    def offer_to_continue(self, conversation_id: str, earlier_id: str, customer_id: str) -> None:
+        """Remember, on the channel's conversation, that its customer was asked to continue ``earlier_id``."""
+        self._set_offer(conversation_id, {"conversation_id": earlier_id, "customer_id": customer_id})
+
+    def take_offer(self, conversation_id: str) -> dict[str, str] | None:
+        """The open offer to continue an earlier conversation, answered now (so at most once)."""
+        return self._set_offer(conversation_id, None)
+
+    def _set_offer(self, conversation_id: str, offer: dict[str, str] | None) -> dict[str, str] | None:
+        with self._session.begin() as session:
+            conversation = session.get(Conversation, conversation_id, with_for_update=True)
+            if conversation is None:
+                return None
+            meta = dict(conversation.meta or {})
+            previous = meta.pop(OFFER_KEY, None)
+            if offer is not None:
+                meta[OFFER_KEY] = offer
+            if offer is not None or previous is not None:
+                conversation.meta = meta
+            return previous
+
+    def recent_conversation(self, customer_id: str, since: datetime, *,
+                            at_least: str | None = None) -> tuple[str, datetime] | None:
+        """The customer's most recently active conversation with activity after ``since``; with ``at_least``,
+        the most recent one that knows the customer at least that strongly."""
+        with self._session() as session:
+            rows = session.execute(
+                select(Conversation.id, Conversation.updated_at, Conversation.meta)
                 .join(CustomerConversation, CustomerConversation.conversation_id == Conversation.id)
                 .where(CustomerConversation.customer_id == customer_id, Conversation.updated_at >= since)
-                .order_by(Conversation.updated_at.desc()).limit(1)).first()
-            return (row[0], _aware(row[1])) if row is not None else None
+                .order_by(Conversation.updated_at.desc()))
+            for conversation_id, updated_at, meta in rows:
+                identity = ((meta or {}).get(IDENTITIES_KEY) or {}).get(customer_id)
+                if at_least is None or strength(identity) >= strength(at_least):
+                    return conversation_id, _aware(updated_at)
+            return None
 
     def latest_address(self, channel: str, customer_id: str) -> str | None:
         """The address a verified customer last wrote from on ``channel``."""

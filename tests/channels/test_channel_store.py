@@ -79,3 +79,26 @@ def test_the_outbox_holds_one_row_per_message_and_address(hub_db_url):
         assert [(r.status, r.attempts) for r in channels.outbox(message.id)] == [("sent", 2), ("failed", 1)]
     finally:
         store.close()
+
+
+def test_a_link_records_how_strongly_the_conversation_knows_the_customer(hub_db_url):
+    store, channels = open_store(hub_db_url)
+    try:
+        typed, verified = store.create_conversation("web"), store.create_conversation("whatsapp")
+        channels.link_customer("C1001", verified, identity="platform_verified_phone")
+        channels.link_customer_of(typed, "C1001")  # the bot's verification: order number and e-mail
+        store.add_inbound(typed, "newer activity")
+        since = utcnow() - timedelta(days=7)
+        assert channels.identity_of("C1001", typed) == "order_and_email"
+        assert channels.recent_conversation("C1001", since)[0] == typed
+        assert channels.recent_conversation("C1001", since, at_least="platform_verified_email")[0] == verified
+        assert channels.recent_conversation("C1001", since, at_least="order_and_email")[0] == typed
+
+        channels.link_customer_of(verified, "C1001")  # verified again by typing: the link never gets weaker
+        assert channels.identity_of("C1001", verified) == "platform_verified_phone"
+        channels.link_customer("C1002", verified)  # no identity given: never continued by a channel
+        assert channels.identity_of("C1002", verified) == "none"
+        assert channels.recent_conversation("C1002", since, at_least="order_and_email") is None
+        assert channels.identity_of("C1001", "no-such-conversation") == "none"
+    finally:
+        store.close()

@@ -1,4 +1,5 @@
-"""In the agent console, a conversation begun in the widget and continued on WhatsApp shows both channels."""
+"""In the agent console, a conversation begun in the widget and continued on WhatsApp (the customer said yes
+on WhatsApp) shows both channels."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -55,8 +56,13 @@ def test_the_console_badges_whatsapp_messages_in_a_conversation_begun_on_the_web
     sent = web.post(f"/api/conversations/{conversation}/messages", json={"text": "where is my order A1042"},
                     headers={"Authorization": f"Bearer {created['token']}"})
     assert sent.status_code == 200, sent.text
+    # Verified on the web only by order number and e-mail: WhatsApp asks before it continues that chat.
+    whatsapp(live, "any news?")
+    platform.wait_sent("/Messages.json", 2)  # "You also chatted with us ... reply YES", then the bot's answer
+    whatsapp(live, "yes")
+    platform.wait_sent("/Messages.json", 3)  # "Done: this chat now continues ..."
     whatsapp(live, "give me some options")
-    platform.wait_sent("/Messages.json", 2)  # "continues your conversation", then the options
+    platform.wait_sent("/Messages.json", 4)  # the options
     whatsapp(live, "1")  # More help -> the bot hands over
 
     item = page.locator("#queued-list .hitem")
