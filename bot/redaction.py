@@ -79,6 +79,7 @@ class PrivacyConfig:
         a category not named stays on. Raises ValueError on an unknown key or a bad pattern."""
         data = dict(data or {})
         raw_patterns = data.pop("patterns", None) or []
+        data.pop("health", None)  # health details are flagged, not redacted: bot/health.py reads it
         unknown = sorted(set(data) - set(CATEGORIES))
         if unknown:
             raise ValueError(f"privacy: unknown categories {unknown}; known: {list(CATEGORIES)}")

@@ -9,10 +9,12 @@ widget/PROTOCOL.md documents them for widget authors.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.conversations.store import AGENT, CUSTOMER, SYSTEM, OutboundDraft, StoredMessage
+from bot.health import hide_spans
 
 MAX_BUTTONS = 10
 MAX_CARDS = 10
@@ -61,6 +63,16 @@ def to_wire(message: StoredMessage, *, text_limit: int = HISTORY_TEXT_LIMIT) -> 
             out["reply_to"] = message.reply_to
     out["created_at"] = _iso(message)
     return out
+
+
+def without_health(message: StoredMessage) -> StoredMessage:
+    """The message with the health details flagged at accept (``payload["health"]``) shown as
+    "[health detail hidden]": what the QA view, exports and agents without the permission read."""
+    spans = message.payload.get("health")
+    if not spans:
+        return message
+    payload = {k: v for k, v in message.payload.items() if k != "health"}
+    return replace(message, text=hide_spans(message.text or "", spans), payload=payload)
 
 
 def _public_agent(agent: Any) -> dict[str, Any]:

@@ -37,6 +37,8 @@ from bot.handoff.context import HandoffContext
 from bot.handoff.escalation import Escalation
 from bot.handoff.queue_views import QueueViews
 from bot.handoff.store import HandoffStore
+from bot.health import HealthConfig, HealthDetector
+from bot.hub.health_view import console_frame
 from bot.hub.services import Background, HandoffUnits, Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.kb.answers import AnswerLog
@@ -60,6 +62,14 @@ def redactor_from_client(client: Mapping[str, Any], path: Any) -> Redactor:
     """The redaction of client.yml `privacy:` (every category on when the section is missing)."""
     try:
         return Redactor(PrivacyConfig.from_mapping(client.get("privacy")))
+    except ValueError as exc:
+        raise ClientFileError(f"client file {path}: {exc}") from None
+
+
+def health_from_client(client: Mapping[str, Any], path: Any) -> HealthConfig:
+    """client.yml `privacy: health:` (flagged, permission `health`, when the section is missing)."""
+    try:
+        return HealthConfig.from_client(client)
     except ValueError as exc:
         raise ClientFileError(f"client file {path}: {exc}") from None
 
@@ -95,7 +105,8 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
 
     channel_store = ChannelStore(store)
     delivery = open_delivery(channel_settings, channel_store)
-    connections, agents = Connections(sink=delivery.sink), AgentConnections()
+    health = health_from_client(client, settings.client_file)
+    connections, agents = Connections(sink=delivery.sink), AgentConnections(view=console_frame(health))
     surveys = SurveyService(SurveyStore(store), survey_config_from_dict(client.get("surveys")))
     handoff_store = HandoffStore(store)
     scorecards = Scorecards(store, qa_config_from_client(client))
@@ -131,6 +142,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     answerer = TurnAnswerer(store, pipeline, push=connections.push, read_by_bot=receipts.read_by_hub,
                             notify_queue=queue.notify_queue)
     turns = Turns(store, Acceptor(store, redactor=redactor, text_limit=text_limit,
+                                  health=HealthDetector() if health.flag else None,
                                   on_accepted=[outreach_steps.reply_listener(outreach)]), answerer)
     key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
     background = Background()
@@ -142,6 +154,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
         directory=directory, handoffs=handoffs, sessions=SessionTokens(key, ttl_s=settings.session_ttl_days * 86400),
         receipts=receipts, closures=closures, scorecards=scorecards, outreach=outreach, answers=answers,
         kpis=await anyio.to_thread.run_sync(Kpis, store), channels=channels, background=background, crm=crm,
+        health=health,
     )
     delivery.start()
     hub.spawn(sweep_idle(closures), name="idle-sweeper")
