@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.conversations.store import AGENT, CUSTOMER, SYSTEM, OutboundDraft, StoredMessage
-from bot.health import hide_spans
+from bot.health import hide_spans, phrases_of, scrub
 
 MAX_BUTTONS = 10
 MAX_CARDS = 10
@@ -73,6 +73,21 @@ def without_health(message: StoredMessage) -> StoredMessage:
         return message
     payload = {k: v for k, v in message.payload.items() if k != "health"}
     return replace(message, text=hide_spans(message.text or "", spans), payload=payload)
+
+
+def transcript_without_health(messages: list[StoredMessage]) -> list[StoredMessage]:
+    """A transcript with its health details hidden: the flagged spans of customer messages, and the same
+    phrases wherever the bot or an agent repeated them ("sorry to hear about the heart attack")."""
+    phrases: set[str] = set()
+    for message in messages:
+        phrases |= phrases_of(message.text or "", message.payload.get("health"))
+    if not phrases:
+        return list(messages)
+    out = []
+    for message in messages:
+        message = without_health(message)
+        out.append(replace(message, text=scrub(message.text, phrases)) if message.text else message)
+    return out
 
 
 def _public_agent(agent: Any) -> dict[str, Any]:

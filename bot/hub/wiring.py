@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import anyio
 
-from bot.agents.directory import AgentDirectory
+from bot.agents.directory import KNOWN_SKILLS, AgentDirectory
 from bot.channels import Channels, open_delivery
 from bot.channels.settings import ChannelSettings
 from bot.channels.store import ChannelStore
@@ -69,9 +69,13 @@ def redactor_from_client(client: Mapping[str, Any], path: Any) -> Redactor:
 def health_from_client(client: Mapping[str, Any], path: Any) -> HealthConfig:
     """client.yml `privacy: health:` (flagged, permission `health`, when the section is missing)."""
     try:
-        return HealthConfig.from_client(client)
+        config = HealthConfig.from_client(client)
     except ValueError as exc:
         raise ClientFileError(f"client file {path}: {exc}") from None
+    if config.permission not in KNOWN_SKILLS:
+        raise ClientFileError(f"client file {path}: privacy: health: permission must be an agent skill, one of "
+                              f"{', '.join(KNOWN_SKILLS)} (got {config.permission!r})")
+    return config
 
 
 def turn_pipeline(*, surveys: SurveyService, outreach, escalation: Escalation, closures: Closures, store: Store,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.closure import Closure, ClosureRow, aware, is_customer_turn
 from bot.handoff.store import HandoffStore
-from bot.conversations.messages import without_health
+from bot.conversations.messages import transcript_without_health
 from bot.conversations.store import CUSTOMER, Base, Message, Store, StoredMessage, utcnow
 from bot.qa.config import QaConfig
 from bot.qa.criteria import Episode, Line, score_episode
@@ -159,7 +159,7 @@ class Scorecards:
             closure = Closure.of(session.get(ClosureRow, row.closure_id)) if row is not None else None
         if closure is None:
             return None
-        return [without_health(m) for m in self.episode(closure)[1]]
+        return transcript_without_health(self.episode(closure)[1])
 
     # -- reviews ----------------------------------------------------------------------------------------
     def review(self, scorecard_id: int, reviewer_id: int | None, reviewer_name: str, *, score: Any = None,
