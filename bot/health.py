@@ -24,8 +24,9 @@ models this environment does not have) in three strengths:
   attack", "surgery", "transplant", "bleeding"): not when the sentence jokes ("lol") or speaks of a
   machine ("my Barista One needs surgery").
 
-General questions about groups ("safe for pregnant people", "for diabetics", "people with IBS")
-are never flagged: they say nothing about an identifiable person. Thresholds and word lists were
+General questions are never flagged: a message that names no one ("does caffeine interact with
+warfarin?") or speaks of a group ("safe for pregnant people", "for diabetics", "people with IBS")
+says nothing about an identifiable person. Thresholds and word lists were
 tuned on the development half of bench/data/privacy/health_mentions.jsonl (odd ids) only;
 bench/health.py measures it.
 """
@@ -118,7 +119,8 @@ stomach flu | norovirus | food poisoning | shingles | mono | mononucleosis | chi
 hiv | aids | sinus infection | ear infection | infection | fever | a fever | the shingles | covid positive
 allergies | allergy | nut allergy | peanut allergy | tree nut allergy | dairy allergy | soy allergy | food allergy
 allergic | severe allergy | shellfish allergy | sesame allergy | latex allergy | anaphylaxis | anaphylactic
-glaucoma | cataracts | macular degeneration | visually impaired | low vision | legally blind | blind
+glaucoma | cataracts | macular degeneration | visually impaired | partially sighted | vision impaired
+sight impaired | colorblind | color blind | colour blind | low vision | legally blind | blind
 deaf | hard of hearing | hearing loss | hearing impaired | hearing aid | hearing aids
 disabled | disability | paralyzed | paralysed | quadriplegic | paraplegic | amputee | cerebral palsy
 stroke | heart attack | cardiac arrest | mini stroke | tia | blood clot | blood clots | dvt | aneurysm
@@ -137,13 +139,14 @@ TREATMENTS = """
 surgery | post-op | postop | post-operative | postoperative
 hip replacement | knee replacement | bypass surgery | gastric bypass | gastric bypass surgery | heart surgery
 back surgery | hip surgery | knee surgery | shoulder surgery | eye surgery | brain surgery | open-heart surgery
-transplant | kidney transplant | liver transplant | heart transplant | bone marrow transplant
+triple bypass | quadruple bypass | heart bypass | appendectomy | tonsillectomy | hysterectomy
+mastectomy | lumpectomy | cholecystectomy | angioplasty | stent | a stent | transplant | kidney transplant | liver transplant | heart transplant | bone marrow transplant
 chemo | chemotherapy | radiation | radiation therapy | radiotherapy | cancer treatment | immunotherapy
 dialysis | infusion | infusions | iv drip | blood transfusion | physical therapy | physiotherapy | physio
 occupational therapy | speech therapy | cardiac rehab | rehab | rehabilitation | therapy sessions | therapist
 psychiatrist | cardiologist | oncologist | neurologist | rheumatologist | gastroenterologist | endocrinologist
 fertility doctor | fertility clinic | ob-gyn | obgyn | midwife | dermatologist
-hospital | hospitalized | hospitalised | hospital stay | hospital bed | icu | intensive care | emergency room | er
+hospitalized | hospitalised | hospital stay | hospital bed | icu | intensive care | emergency room | er
 a&e | urgent care | hospice | hospice care | palliative care | nursing home | care home | mri | ct scan
 biopsy | colonoscopy | endoscopy | ultrasound | x-ray | stitches | crutches | wheelchair
 pacemaker | defibrillator | insulin pump | cgm | glucose monitor | feeding tube | oxygen tank | inhaler | epipen
@@ -258,9 +261,13 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:had|have|having|has|need|needs|after|since|from|before)\s+an\s+operation\b", re.IGNORECASE),
      "treatment"),
     (re.compile(r"\b(?:in|wearing)\s+a\s+cast\b", re.IGNORECASE), "treatment"),
+    (re.compile(r"\b(?:gall\s?bladder|appendix|tonsils|wisdom\s+teeth|spleen|uterus|ovaries|ovary|thyroid|kidney)\s+"
+                r"(?:removed|out|taken\s+out)\b", re.IGNORECASE), "treatment"),
+    (re.compile(r"\b(?:nursing|breast-?feeding)\s+(?:my|our|the|a)\s+(?:newborn|baby|infant|little\s+one)\b",
+                re.IGNORECASE), "pregnancy"),
 )
 # The term a phrase is judged as (a sentence about a person, no joke): "in the hospital" as "hospital".
-_PHRASE_TERM = {9: "hospital", 10: "surgery", 11: "injury"}
+_PHRASE_TERM = {9: "hospital", 10: "surgery", 11: "crutches", 12: "surgery"}
 # Care settings that are also workplaces and shops: "I work at the hospital", "a clinic waiting room".
 PLACES = frozenset({"hospital", "icu", "er", "emergency room", "urgent care", "hospice", "nursing home", "care home",
                     "a&e", "rehab", "intensive care"})
@@ -274,13 +281,21 @@ _PERSON = re.compile(
     r"father|parents?|grandma|grandpa|grandmother|grandfather|granny|nana|grandson|granddaughter|sister|brother|"
     r"sibling|aunt|uncle|cousin|niece|nephew|friend|boyfriend|girlfriend|fianc[eé]e?|in-law|[\w-]+-in-law|"
     r"roommate|neighbou?r|boss|coworker|co-worker|colleague|patient)(?![\w'])", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"\b(?:my|our|mine|ours|mi|mis|estoy|tengo|tiene|est[aá])\b", re.IGNORECASE)
+# The customer speaking of themselves without "I": "had knee surgery last week", "just got diagnosed with ...".
+_IMPLIED_I = re.compile(r"(?:^|[.!?\n]\s*|^(?:hi|hey|hello|hola)\b[\s,!]*)(?:just\s+|recently\s+|finally\s+|still\s+)?"
+                        r"(?:had|got|getting|having|been|recovering|dealing|going\s+through|diagnosed|taking|"
+                        r"now\s+on|on)\b", re.IGNORECASE)
 _JOKE = re.compile(r"\b(?:lol|lmao|haha+|hehe|jk|rofl)\b|😂|🤣|😅", re.IGNORECASE)
 # Machines and things the customer writes about: "my Barista One needs surgery".
 _THING = re.compile(
     r"\b(?:machine|grinder|kettle|frother|portafilter|wand|burrs?|pump|espresso\s+maker|brewer|barista\s+one|"
     r"app|website|site|phone|laptop|computer|cart|package|parcel|box|mug|carafe|crema|coffee|espresso|roast|"
     r"beans|blend|order|delivery|courier|shipment|lid|gasket|seal|boiler|heater|bag|tamper|scale|filter|"
-    r"subscription|account|card|printer|car|plant|plants|cat|dog|wifi|router|battery)\b", re.IGNORECASE)
+    r"subscription|account|card|printer|plant|plants|cat|dog|wifi|router|battery|policy|returns|process|checkout|"
+    r"tracking|support|email|form|instructions|manual|setup|website|price|prices|bill|invoice)\b", re.IGNORECASE)
+# Object pronouns: "the policy gives me a headache" is still about the policy.
+_OBJECT = frozenset({"me", "us", "him", "myself"})
 # General questions about people in general: "safe for pregnant women", "people with IBS", "for diabetics".
 _GROUP_AFTER = re.compile(r"\s+(?:women|woman|people|persons|ladies|moms|mums|mothers|customers|folks|patients|"
                           r"individuals|guests|adults|kids|children|someone|anyone|drinkers)\b", re.IGNORECASE)
@@ -290,6 +305,7 @@ _GROUP_BEFORE = re.compile(
     r"(?:a\s+|an\s+)?$", re.IGNORECASE)
 _AFTER_THE_TERM_HYPERBOLE = re.compile(
     r"^\s*(?:of\b|and\s+tired|as\s+a\b|as\s+an\b|to\s+\w+ing\b|to\s+(?:mondays|people|work|waiting)\b|"
+    r"to\s+(?:the|it|that|this|how|what)\b|"
     r"(?:-|\s)?(?:free|friendly|safe|proof)\b|aisle|section|department|supplies|grade|break\s+room|lobby|cafeteria|"
     r"canteen|gift\s+shop|staff|kitchen|pharmacy|waiting\s+room|iron\b)", re.IGNORECASE)
 _NEAR_MISS = re.compile(r"\b(?:almost|nearly|could\s+have|could've|might\s+have)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
@@ -320,6 +336,10 @@ class HealthDetector:
                 term = term if term in LEXICON else term.rstrip("s")
                 kind = LEXICON.get(term) or LEXICON.get(term.replace("'", ""), "condition")
                 candidates.append((m.start(), m.end(), kind, term))
+        # A message that names nobody asks in general ("does caffeine interact with warfarin?"): no one's
+        # health is disclosed. "my", "our" count ("My anxiety gets bad"), as does Spanish "estoy", "tengo".
+        if not (_PERSON.search(text) or _POSSESSIVE.search(text) or _IMPLIED_I.search(text)):
+            return []
         # longest first, then leftmost: a phrase wins over a word inside it
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
         kept: list[HealthSpan] = []
@@ -340,6 +360,8 @@ class HealthDetector:
             return False
         if _GROUP_AFTER.match(after) or _GROUP_BEFORE.search(before):  # "safe for pregnant women"
             return False
+        if term == "cancer" and text[start].isupper() and re.search(r"\ban?\s+$", before):
+            return False  # "I'm a Cancer": the star sign
         if term in PLACES and _WORKPLACE.search(before):  # "I work at the hospital", "ship to the hospital"
             return False
         if term.endswith("s") and term.rstrip("s") in ("diabetic", "celiac", "asthmatic", "epileptic"):
@@ -349,7 +371,7 @@ class HealthDetector:
         s_start, s_end = _sentence(text, start, end)
         sentence = text[s_start:s_end]
         possessed = re.search(r"\b(?:my|our|his|her|their)\s+$", text[max(0, start - 8):start], re.IGNORECASE)
-        person = possessed or _PERSON.search(sentence)
+        person = possessed or _PERSON.search(sentence) or _IMPLIED_I.match(sentence.lstrip())
         if not person:
             return False
         if term in FIGURATIVE_TERMS:
@@ -360,7 +382,7 @@ class HealthDetector:
             thing = None
             for thing in _THING.finditer(clause):
                 pass
-            people = [m for m in _PERSON.finditer(clause)]
+            people = [m for m in _PERSON.finditer(clause) if m.group(0).lower() not in _OBJECT]
             if thing and (not people or people[-1].start() < thing.start()) and not possessed:
                 return False
         return True

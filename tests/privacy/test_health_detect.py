@@ -29,6 +29,9 @@ def found(text: str) -> list[str]:
     ("I have a migraine today, can we continue tomorrow?", ["migraine"]),
     ("my son is deaf so please text rather than call", ["deaf"]),
     ("I'm recovering from surgery and can't lift the espresso machine", ["surgery"]),
+    ("had knee surgery last week, can't climb stairs so leave it at the door", ["knee surgery"]),  # no "I"
+    ("just got diagnosed with high blood pressure, is your decaf really decaf?", ["high blood pressure"]),
+    ("my toddler has a dairy allergy, is the oat creamer made in a dairy facility?", ["dairy allergy"]),
 ])
 def test_a_health_detail_is_found_with_its_span(text, spans):
     assert found(text) == spans
@@ -53,7 +56,13 @@ def test_a_health_detail_is_found_with_its_span(text, spans):
     "the cast iron kettle is rusting already",
     "is coffee good for people with high blood pressure in general?",
     "I'm dying for a decent cup this morning",
+    "does caffeine interact with warfarin?",  # names no one: a general question
+    "I'm a Cancer so of course I love the bold roast lol",
+    "I'm blind to the difference between medium and dark roast",
+    "your returns policy gives me a headache",
+    "we want a coffee cart for our hospital fundraiser gala",
 ])
+
 def test_look_alikes_are_not_flagged(text):
     assert found(text) == []
 
@@ -90,3 +99,10 @@ def test_the_permission_is_a_skill():
     config = HealthConfig()
     assert config.may_see(Agent(("general", "health")))
     assert not config.may_see(Agent(("general", "billing")))
+
+
+@pytest.mark.parametrize("text", ["", " ", "\ufffd" * 50, "🙏" * 200, "pregnant " * 800, "I " + "x" * 10000,
+                                  "my\nwife\nhas\nlupus", "ER ER ER ICU IBS"])
+def test_never_raises_and_spans_hold(text):
+    for span in detector.find(text):
+        assert text[span.start:span.end] == span.text and span.end > span.start
