@@ -69,7 +69,8 @@ def evaluate(rows: list[dict], detector: HealthDetector, verbose: bool = False) 
         right = sum(any(overlaps(f, g) for g in gold) for f in found)
         finds_right += right
         if verbose and row["health"] and right < len(found):
-            misses.append(f"{row['id']} extra span: {[text[s:e] for s, e in found if not any(overlaps((s, e), g) for g in gold)]}")
+            extra = [text[s:e] for s, e in found if not any(overlaps((s, e), g) for g in gold)]
+            misses.append(f"{row['id']} extra span: {extra}")
     elapsed = time.perf_counter() - started
     if verbose:
         print("\n".join(misses))

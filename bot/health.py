@@ -140,7 +140,8 @@ surgery | post-op | postop | post-operative | postoperative
 hip replacement | knee replacement | bypass surgery | gastric bypass | gastric bypass surgery | heart surgery
 back surgery | hip surgery | knee surgery | shoulder surgery | eye surgery | brain surgery | open-heart surgery
 triple bypass | quadruple bypass | heart bypass | appendectomy | tonsillectomy | hysterectomy
-mastectomy | lumpectomy | cholecystectomy | angioplasty | stent | a stent | transplant | kidney transplant | liver transplant | heart transplant | bone marrow transplant
+mastectomy | lumpectomy | cholecystectomy | angioplasty | stent | a stent | transplant | kidney transplant
+liver transplant | heart transplant | bone marrow transplant
 chemo | chemotherapy | radiation | radiation therapy | radiotherapy | cancer treatment | immunotherapy
 dialysis | infusion | infusions | iv drip | blood transfusion | physical therapy | physiotherapy | physio
 occupational therapy | speech therapy | cardiac rehab | rehab | rehabilitation | therapy sessions | therapist
@@ -200,7 +201,8 @@ gout | hives | eczema | psoriasis | rosacea | chronic pain | chronic fatigue | d
 # Personal terms also used of machines, moods and jokes: not in a sentence that jokes or names no person.
 FIGURATIVE = """
 sick | ill | heart attack | stroke | surgery | transplant | bleeding | coughing
-injured | injury | anemic | anaemic | anemia | blind | deaf | allergy | allergies | allergic | fever | infection | medicine
+injured | injury | anemic | anaemic | anemia | blind | deaf | allergy | allergies | allergic | fever | infection
+medicine
 headache | a headache | headaches | nauseous | rehab | therapist | anxiety | depressed
 """
 

@@ -120,7 +120,8 @@ async def queue(agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hu
 @router.get("/handoffs/{handoff_id}")
 async def handoff_detail(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
-    detail = {"handoff": await hub.handoffs.queue.describe(handoff), "context": await hub.handoffs.context.context(handoff)}
+    detail = {"handoff": await hub.handoffs.queue.describe(handoff),
+              "context": await hub.handoffs.context.context(handoff)}
     return await for_agent(hub, agent, handoff.conversation_id, detail)
 
 
