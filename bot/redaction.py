@@ -80,6 +80,7 @@ class PrivacyConfig:
         data = dict(data or {})
         raw_patterns = data.pop("patterns", None) or []
         data.pop("retention_days", None)  # read by bot.privacy (the retention purge)
+        data.pop("health", None)  # health details are flagged, not redacted: bot/health.py reads it
         unknown = sorted(set(data) - set(CATEGORIES))
         if unknown:
             raise ValueError(f"privacy: unknown categories {unknown}; known: {list(CATEGORIES)}")

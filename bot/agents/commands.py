@@ -4,6 +4,7 @@
                        [--capacity 3] [--password-stdin]
     carebot agents list [--json]
     carebot agents passwd USERNAME [--password-stdin]
+    carebot agents skills USERNAME general,billing,health   (health: may see customers' health details)
     carebot agents disable|enable USERNAME
     carebot agents demo [--logins-file var/demo-logins.txt]
 
@@ -47,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("username")
     add.add_argument("--name", required=True, help='full name shown to customers, e.g. "Alex Kim"')
     add.add_argument("--role", default="agent", help="agent (default) or supervisor")
-    add.add_argument("--skills", default="general", help="comma-separated: billing, technical, general")
+    add.add_argument("--skills", default="general",
+                     help="comma-separated: billing, technical, general; add health to show customers' health details")
     add.add_argument("--capacity", type=int, default=3, help="conversations at once, 1-20 (default 3)")
     add.add_argument("--password-stdin", action="store_true", help="read the password as one line on stdin")
     add.set_defaults(handler=_add)
@@ -60,6 +62,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     passwd.add_argument("username")
     passwd.add_argument("--password-stdin", action="store_true", help="read the password as one line on stdin")
     passwd.set_defaults(handler=_passwd)
+
+    skills = commands.add_parser("skills", parents=[common],
+                                 help="set an agent's skills (health: may see customers' health details)")
+    skills.add_argument("username")
+    skills.add_argument("skills", help="comma-separated, e.g. general,billing,health")
+    skills.set_defaults(handler=_set_skills)
 
     for name, active in (("disable", False), ("enable", True)):
         command = commands.add_parser(name, parents=[common],
@@ -143,6 +151,15 @@ def _passwd(args: argparse.Namespace) -> int:
             raise UnknownAgent(f"no agent named {args.username.strip().lower()!r}")
         agent = directory.set_password(args.username, _read_password(args.password_stdin))
         print(f"password changed for {agent.username}; their sessions were ended")
+        return 0
+
+    return _run(args, action)
+
+
+def _set_skills(args: argparse.Namespace) -> int:
+    def action(directory) -> int:
+        agent = directory.set_skills(args.username, args.skills.split(","))
+        print(f"{agent.username} skills {','.join(agent.skills)}")
         return 0
 
     return _run(args, action)

@@ -29,7 +29,11 @@ from bot.agents.passwords import check_strength, hash_password, verify
 from bot.db import engine_for, upgrade
 
 ROLES = ("agent", "supervisor")
-SKILLS = ("billing", "technical", "general")
+SKILLS = ("billing", "technical", "general")  # route conversations (bot/handoff/skills.py)
+# Skills that grant access instead of routing (issue 15): `health` lets the console show customers' health
+# details (client.yml `privacy: health: permission:` names the skill that does; docs/privacy.md).
+ACCESS_SKILLS = ("health",)
+KNOWN_SKILLS = SKILLS + ACCESS_SKILLS
 USERNAME = re.compile(r"[a-z0-9._-]{3,40}")
 MAX_NAME_CHARS = 100
 MIN_CAPACITY, MAX_CAPACITY, DEFAULT_CAPACITY = 1, 20, 3
@@ -201,6 +205,15 @@ class AgentDirectory:
             session.execute(delete(SessionRow).where(SessionRow.agent_id == agent.id))
             session.execute(delete(FailureRow).where(FailureRow.username == agent.username))
         return agent
+
+    def set_skills(self, username: str, skills: Iterable[str]) -> Agent:
+        """Replace an agent's skills (routing skills and access skills such as ``health``); an open
+        console keeps the old ones for its live frames until it reconnects, REST reads them at once."""
+        agent = self._require(username)
+        values = _check_skills(skills)
+        with self._session.begin() as session:
+            session.execute(update(AgentRow).where(AgentRow.id == agent.id).values(skills=list(values)))
+        return self.get(agent.id)
 
     def set_active(self, username: str, active: bool) -> Agent:
         """Enable or disable an account; disabling ends its sessions at once."""
@@ -385,10 +398,10 @@ def _check_skills(skills: Iterable[str]) -> tuple[str, ...]:
     if isinstance(skills, str):
         skills = skills.split(",")
     values = tuple(dict.fromkeys(str(s).strip().lower() for s in skills if str(s).strip()))
-    unknown = [s for s in values if s not in SKILLS]
+    unknown = [s for s in values if s not in KNOWN_SKILLS]
     if unknown:
-        raise ValueError(f"unknown skill {unknown[0]!r}: skills are {', '.join(SKILLS)}")
-    if not values:
+        raise ValueError(f"unknown skill {unknown[0]!r}: skills are {', '.join(KNOWN_SKILLS)}")
+    if not any(s in SKILLS for s in values):
         raise ValueError(f"an agent needs at least one skill of {', '.join(SKILLS)}")
     return values
 

@@ -1,6 +1,6 @@
 """Accept a customer message: validate it, hide what must never be stored (card numbers, security
-codes, SSNs, IBANs, bank details, passwords: bot/redaction.py), store it once (idempotent per client
-message id).
+codes, SSNs, IBANs, bank details, passwords: bot/redaction.py), mark health details (bot/health.py:
+``payload["health"]``, the text stays as typed), store it once (idempotent per client message id).
 
 After `accept` returns, the message is safe in the database and the transport may acknowledge
 it; answering it is the turn pipeline's work (bot/conversations/turns.py).
@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable, Sequence
 import anyio
 
 from bot.conversations.store import CLIENT_MESSAGE_ID_MAX, PENDING, StoredMessage, Store
+from bot.health import HealthDetector
 from bot.redaction import Redactor
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,10 @@ class Acceptor:
     """Validates and stores customer messages; tells ``on_accepted`` listeners about new ones."""
 
     def __init__(self, store: Store, *, redactor: Redactor | None = None, text_limit: int | None = None,
+                 health: HealthDetector | None = None,
                  on_accepted: Sequence[Callable[[StoredMessage], Awaitable[Any]]] = ()) -> None:
         self.store = store
+        self.health = health  # None: health details are not flagged (client.yml privacy: health: false)
         self.text_limit = text_limit  # longer texts are cut to it before they are stored (None: kept whole)
         self.redactor = redactor or Redactor()  # every category on unless the client's file says otherwise
         self.on_accepted = tuple(on_accepted)
@@ -127,6 +130,14 @@ class Acceptor:
             # only what the hub can use is kept (the turn asks for a shorter version: UnreadableStep)
             payload["too_long"] = {"length": len(cleaned), "limit": self.text_limit}
             cleaned = cleaned[:self.text_limit]
+        if self.health is not None:
+            # kept as typed, marked: the QA view, exports and agents without the permission hide these spans
+            spans = self.health.spans(cleaned)
+            if spans:
+                payload["health"] = spans
+                log.info("health details flagged in customer message",
+                         extra={"event": "message_health_flagged", "conversation_id": conversation_id,
+                                "spans": len(spans)})
         if button_payload is not None:
             offered = await self._db(self.store.offered_button_payloads, conversation_id)
             if button_payload in offered:

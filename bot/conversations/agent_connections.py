@@ -13,9 +13,11 @@ from bot.conversations.connections import Connection
 
 
 class AgentConnections:
-    def __init__(self) -> None:
+    def __init__(self, view: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None) -> None:
         self._by_agent: dict[int, set[Connection]] = defaultdict(set)
         self._agents: dict[int, Any] = {}  # agent id -> the Agent record of the open console
+        # What one agent may see of a frame (the hub's health view: health details only with the permission)
+        self.view = view
 
     def add(self, agent: Any, connection: Connection) -> None:
         self._by_agent[agent.id].add(connection)
@@ -35,9 +37,11 @@ class AgentConnections:
 
     async def push(self, frame: dict[str, Any], *, to: Callable[[Any], bool] = lambda agent: True) -> int:
         """Send ``frame`` to every open console whose agent passes ``to``; returns how many got it."""
-        peers = [peer for agent_id, agent in list(self._agents.items()) if to(agent)
+        peers = [(peer, agent) for agent_id, agent in list(self._agents.items()) if to(agent)
                  for peer in list(self._by_agent.get(agent_id, ()))]
         if not peers:
             return 0
-        results = await asyncio.gather(*(peer.send(frame) for peer in peers), return_exceptions=True)
+        view = self.view or (lambda agent, frame: frame)
+        results = await asyncio.gather(*(peer.send(view(agent, frame)) for peer, agent in peers),
+                                       return_exceptions=True)
         return sum(1 for result in results if result is True)

@@ -9,10 +9,12 @@ widget/PROTOCOL.md documents them for widget authors.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.conversations.store import AGENT, CUSTOMER, SYSTEM, OutboundDraft, StoredMessage
+from bot.health import hide_spans, phrases_of, scrub
 
 MAX_BUTTONS = 10
 MAX_CARDS = 10
@@ -60,6 +62,31 @@ def to_wire(message: StoredMessage, *, text_limit: int = HISTORY_TEXT_LIMIT) -> 
         if message.reply_to is not None:
             out["reply_to"] = message.reply_to
     out["created_at"] = _iso(message)
+    return out
+
+
+def without_health(message: StoredMessage) -> StoredMessage:
+    """The message with the health details flagged at accept (``payload["health"]``) shown as
+    "[health detail hidden]": what the QA view, exports and agents without the permission read."""
+    spans = message.payload.get("health")
+    if not spans:
+        return message
+    payload = {k: v for k, v in message.payload.items() if k != "health"}
+    return replace(message, text=hide_spans(message.text or "", spans), payload=payload)
+
+
+def transcript_without_health(messages: list[StoredMessage]) -> list[StoredMessage]:
+    """A transcript with its health details hidden: the flagged spans of customer messages, and the same
+    phrases wherever the bot or an agent repeated them ("sorry to hear about the heart attack")."""
+    phrases: set[str] = set()
+    for message in messages:
+        phrases |= phrases_of(message.text or "", message.payload.get("health"))
+    if not phrases:
+        return list(messages)
+    out = []
+    for message in messages:
+        message = without_health(message)
+        out.append(replace(message, text=scrub(message.text, phrases)) if message.text else message)
     return out
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from bot.db import PersonalTable, engine_for, upgrade
+from bot.health import phrases_of
 
 # Message.direction
 INBOUND = "in"
@@ -350,6 +351,16 @@ class Store:
         with self._session() as session:
             return list(session.scalars(select(Conversation.id).where(Conversation.updated_at < cutoff, has_messages)
                                         .order_by(Conversation.updated_at)))
+
+    def health_phrases(self, conversation_id: str) -> set[str]:
+        """The health details flagged at accept (``payload["health"]``, bot/health.py) in this
+        conversation's customer messages, as phrases: what the console hides from agents without the
+        permission, wherever a text quotes them."""
+        with self._session() as session:
+            rows = session.execute(select(Message.text, Message.payload).where(
+                Message.conversation_id == conversation_id, Message.sender == CUSTOMER)).all()
+        return {phrase for text, payload in rows if payload and payload.get("health")
+                for phrase in phrases_of(text or "", payload["health"])}
 
     def offered_button_payloads(self, conversation_id: str, *, last: int = 50) -> set[str]:
         """Payloads of the buttons the bot showed in its last ``last`` messages."""

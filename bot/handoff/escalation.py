@@ -317,6 +317,8 @@ class Escalation:
         await in_thread(self.store.set_status, inbound.id, HUMAN)
         handoff = await in_thread(self.handoffs.open_for, inbound.conversation_id)
         if handoff is not None:
-            await self.queue.push_to_agents(handoff, {"type": "message", "handoff_id": handoff.id,
-                                                      "conversation_id": handoff.conversation_id,
-                                                      "message": messages.to_wire(inbound, text_limit=self.text_limit)})
+            frame = {"type": "message", "handoff_id": handoff.id, "conversation_id": handoff.conversation_id,
+                     "message": messages.to_wire(inbound, text_limit=self.text_limit)}
+            if inbound.payload.get("health"):
+                frame["health"] = inbound.payload["health"]  # the console's view hides them (bot/hub/health_view.py)
+            await self.queue.push_to_agents(handoff, frame)

@@ -19,6 +19,7 @@ from bot.conversations.connections import Connections
 from bot.conversations.rasa_client import RasaClient
 from bot.conversations.turns import Turns
 from bot.conversations.receipts import Receipts
+from bot.health import HealthConfig
 from bot.hub.session_tokens import SessionTokens
 from bot.conversations.store import Store
 from bot.settings import Settings
@@ -58,6 +59,7 @@ class Hub:
     background: "Background"
     crm: Any = None  # bot.crm.sql.SqlCrm, opened once; None: the CRM could not be opened
     privacy: Any = None  # bot.privacy.service.PrivacyService: export, erasure, the audit log
+    health: HealthConfig = HealthConfig()  # client.yml privacy: health: who sees health details
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:
         return self.background.spawn(coro, name=name)

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import anyio
 
-from bot.agents.directory import AgentDirectory
+from bot.agents.directory import KNOWN_SKILLS, AgentDirectory
 from bot.channels import Channels, open_delivery
 from bot.channels.settings import ChannelSettings
 from bot.channels.store import ChannelStore
@@ -37,6 +37,8 @@ from bot.handoff.context import HandoffContext
 from bot.handoff.escalation import Escalation
 from bot.handoff.queue_views import QueueViews
 from bot.handoff.store import HandoffStore
+from bot.health import HealthConfig, HealthDetector
+from bot.hub.health_view import console_frame
 from bot.hub.services import Background, HandoffUnits, Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.kb.answers import AnswerLog
@@ -96,6 +98,18 @@ def privacy_service(settings: Settings, store: Store, *, crm: Any, client: Mappi
                           trackers=RasaTrackers(settings.rasa_tracker_url), crm=crm, retention_days=retention)
 
 
+def health_from_client(client: Mapping[str, Any], path: Any) -> HealthConfig:
+    """client.yml `privacy: health:` (flagged, permission `health`, when the section is missing)."""
+    try:
+        config = HealthConfig.from_client(client)
+    except ValueError as exc:
+        raise ClientFileError(f"client file {path}: {exc}") from None
+    if config.permission not in KNOWN_SKILLS:
+        raise ClientFileError(f"client file {path}: privacy: health: permission must be an agent skill, one of "
+                              f"{', '.join(KNOWN_SKILLS)} (got {config.permission!r})")
+    return config
+
+
 def turn_pipeline(*, surveys: SurveyService, outreach, escalation: Escalation, closures: Closures, store: Store,
                   rasa: RasaClient, text_limit: int) -> Pipeline:
     """The order of a customer turn: the first step that claims a message and answers it wins."""
@@ -127,7 +141,8 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
 
     channel_store = ChannelStore(store)
     delivery = open_delivery(channel_settings, channel_store)
-    connections, agents = Connections(sink=delivery.sink), AgentConnections()
+    health = health_from_client(client, settings.client_file)
+    connections, agents = Connections(sink=delivery.sink), AgentConnections(view=console_frame(health))
     surveys = SurveyService(SurveyStore(store), survey_config_from_dict(client.get("surveys")))
     handoff_store = HandoffStore(store)
     scorecards = Scorecards(store, qa_config_from_client(client))
@@ -163,6 +178,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     answerer = TurnAnswerer(store, pipeline, push=connections.push, read_by_bot=receipts.read_by_hub,
                             notify_queue=queue.notify_queue)
     turns = Turns(store, Acceptor(store, redactor=redactor, text_limit=text_limit,
+                                  health=HealthDetector() if health.flag else None,
                                   on_accepted=[outreach_steps.reply_listener(outreach)]), answerer)
     key = settings.session_secret.encode() or await anyio.to_thread.run_sync(stored_key, store)
     background = Background()
@@ -175,6 +191,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
         receipts=receipts, closures=closures, scorecards=scorecards, outreach=outreach, answers=answers,
         kpis=await anyio.to_thread.run_sync(Kpis, store), channels=channels, background=background, crm=crm,
         privacy=privacy_service(settings, store, crm=crm, client=client),
+        health=health,
     )
     delivery.start()
     hub.spawn(sweep_idle(closures), name="idle-sweeper")

@@ -41,6 +41,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.conversations.closure import (Closure, aware, day_bounds,  # noqa: F401 - day_bounds re-exported
                                        episodes_closed, episodes_of)
 from bot.handoff.store import HandoffStore
+from bot.health import HealthDetector, hide_spans
 from bot.kb.answers import AnswerLog
 from bot.qa.scorecards import Scorecards
 from bot.surveys.store import SurveyStore
@@ -139,8 +140,10 @@ def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
 class Kpis:
     """Reads the hub database; one instance per store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, health: HealthDetector | None = None) -> None:
         self._session = sessionmaker(store.engine, expire_on_commit=False)
+        # survey comments are shown with their health details hidden (issue 15, minimum necessary)
+        self.health = health or HealthDetector()
 
     def _load(self, since: datetime, until: datetime):
         """Everything the KPIs of [since, until) need, in one session; each table asked of its owner."""
@@ -283,7 +286,8 @@ class Kpis:
                 skipped[row.kind] += 1
             elif row.kind == "comment" and row.comment:
                 comments.append({"conversation_id": row.conversation_id, "closure_id": episode.id,
-                                 "at": aware(row.answered_at or row.asked_at).isoformat(), "comment": row.comment,
+                                 "at": aware(row.answered_at or row.asked_at).isoformat(),
+                                 "comment": hide_spans(row.comment, self.health.spans(row.comment)),
                                  "csat": csat_of.get(episode.id), "channel": episode.channel,
                                  "intent": episode.intent, "agent": episode.agent_name})
         comments.sort(key=lambda c: c["at"], reverse=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.closure import Closure, ClosureRow, aware, is_customer_turn
 from bot.handoff.store import HandoffStore
+from bot.conversations.messages import transcript_without_health
 from bot.conversations.store import CUSTOMER, Base, Message, Store, StoredMessage, utcnow
 from bot.qa.config import QaConfig
 from bot.qa.criteria import Episode, Line, score_episode
@@ -152,12 +153,14 @@ class Scorecards:
             return [self._describe(session, row, closure) for row, closure in pairs]
 
     def transcript(self, scorecard_id: int) -> list[StoredMessage] | None:
+        """The episode's messages as QA reviewers read them: health details flagged at accept are shown as
+        "[health detail hidden]" (issue 15, minimum necessary; no reviewer needs them to score the care)."""
         with self._session() as session:
             row = session.get(ScorecardRow, scorecard_id)
             closure = Closure.of(session.get(ClosureRow, row.closure_id)) if row is not None else None
         if closure is None:
             return None
-        return self.episode(closure)[1]
+        return transcript_without_health(self.episode(closure)[1])
 
     # -- reviews ----------------------------------------------------------------------------------------
     def review(self, scorecard_id: int, reviewer_id: int | None, reviewer_name: str, *, score: Any = None,

@@ -152,3 +152,15 @@ def test_no_plain_password_flag(carebot):
 def test_database_unavailable_exits_2(carebot):
     out = carebot("list", "--db", "postgresql+psycopg://carebot@127.0.0.1:1/none")
     assert out.returncode == 2 and out.stderr.strip() == "carebot agents: hub database unavailable (OperationalError)"
+
+
+def test_the_health_permission_is_a_skill_given_and_taken_back(carebot):
+    assert carebot("add", "alex", "--name", "Alex Kim", "--password-stdin", stdin="long enough pw\n").returncode == 0
+    out = carebot("skills", "alex", "general,billing,health")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "alex skills general,billing,health"
+    assert json.loads(carebot("list", "--json").stdout)["skills"] == ["general", "billing", "health"]
+    assert carebot("skills", "alex", "general").stdout.strip() == "alex skills general"
+    only_access = carebot("skills", "alex", "health")  # health grants access, it routes nothing
+    assert only_access.returncode == 1 and "at least one skill of billing, technical, general" in only_access.stderr
+    assert carebot("skills", "nobody", "general").returncode == 1

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from bot.agents.directory import Agent, TooManyAttempts
 from bot.handoff.common import HandoffError
 from bot.hub.errors import ApiError
+from bot.hub.health_view import for_agent, handoff_for_agent, queue_for_agent
 from bot.conversations.messages import to_wire
 from bot.hub.routes.conversations import read_json_body
 from bot.hub.services import Hub, get_hub
@@ -114,15 +115,16 @@ async def me(agent: Agent = Depends(current_agent)) -> dict[str, Any]:
 
 @router.get("/queue")
 async def queue(agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
-    return await hub.handoffs.queue.queue_view(agent)
+    return await queue_for_agent(hub, agent, await hub.handoffs.queue.queue_view(agent))
 
 
 @router.get("/handoffs/{handoff_id}")
 async def handoff_detail(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
-    context = await hub.handoffs.context.context(handoff)
+    detail = {"handoff": await hub.handoffs.queue.describe(handoff),
+              "context": await hub.handoffs.context.context(handoff)}
     await audit(hub, agent, CONTEXT, handoff.conversation_id, {"handoff": handoff.id})
-    return {"handoff": await hub.handoffs.queue.describe(handoff), "context": context}
+    return await for_agent(hub, agent, handoff.conversation_id, detail)
 
 
 async def audit(hub: Hub, agent: Agent, action: str, conversation_id: str, detail: dict[str, Any]) -> None:
@@ -135,7 +137,7 @@ async def audit(hub: Hub, agent: Agent, action: str, conversation_id: str, detai
 @router.post("/handoffs/{handoff_id}/accept")
 async def accept(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.accept(agent, handoff_id))
-    return {"handoff": await hub.handoffs.queue.describe(handoff)}
+    return {"handoff": await handoff_for_agent(hub, agent, await hub.handoffs.queue.describe(handoff))}
 
 
 @router.post("/handoffs/{handoff_id}/messages")
@@ -152,7 +154,7 @@ async def transfer(handoff_id: int, request: Request, agent: Agent = Depends(cur
     data = await _body(request)
     handoff = await _act(hub.handoffs.agents.transfer(agent, handoff_id, skill=data.get("skill"),
                                                agent_id=data.get("agent_id"), note=data.get("note")))
-    return {"handoff": await hub.handoffs.queue.describe(handoff)}
+    return {"handoff": await handoff_for_agent(hub, agent, await hub.handoffs.queue.describe(handoff))}
 
 
 @router.post("/handoffs/{handoff_id}/handback")
@@ -161,7 +163,8 @@ async def hand_back(handoff_id: int, request: Request, agent: Agent = Depends(cu
     data = await _body(request) if request.headers.get("content-length", "0") != "0" else {}
     handoff, said = await _act(hub.handoffs.agents.hand_back(agent, handoff_id, data.get("note")))
     limit = hub.settings.max_message_chars
-    return {"handoff": await hub.handoffs.queue.describe(handoff), "messages": [to_wire(m, text_limit=limit) for m in said]}
+    return {"handoff": await handoff_for_agent(hub, agent, await hub.handoffs.queue.describe(handoff)),
+            "messages": [to_wire(m, text_limit=limit) for m in said]}
 
 
 @router.post("/handoffs/{handoff_id}/close")
@@ -169,14 +172,14 @@ async def close(handoff_id: int, request: Request, agent: Agent = Depends(curren
                 hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
     handoff = await _act(hub.handoffs.agents.close(agent, handoff_id, data.get("disposition"), data.get("note")))
-    return {"handoff": await hub.handoffs.queue.describe(handoff)}
+    return {"handoff": await handoff_for_agent(hub, agent, await hub.handoffs.queue.describe(handoff))}
 
 
 @router.get("/handoffs/{handoff_id}/suggestions")
 async def suggestions(handoff_id: int, q: str | None = Query(None, max_length=2000), agent: Agent = Depends(current_agent),
                       hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
-    return await hub.handoffs.context.suggestions(handoff, q)
+    return await for_agent(hub, agent, handoff.conversation_id, await hub.handoffs.context.suggestions(handoff, q))
 
 
 @router.get("/canned")
