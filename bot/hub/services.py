@@ -19,6 +19,7 @@ from bot.conversations.connections import Connections
 from bot.conversations.rasa_client import RasaClient
 from bot.conversations.turns import Turns
 from bot.conversations.receipts import Receipts
+from bot.hub.limits import AbuseLimits
 from bot.hub.session_tokens import SessionTokens
 from bot.conversations.store import Store
 from bot.settings import Settings
@@ -56,6 +57,7 @@ class Hub:
     answers: Any  # bot.kb.answers.AnswerLog
     channels: Any  # bot.channels.Channels: Telegram, WhatsApp, Slack
     background: "Background"
+    limits: AbuseLimits  # abuse limits per IP and per conversation (bot/hub/limits)
     crm: Any = None  # bot.crm.sql.SqlCrm, opened once; None: the CRM could not be opened
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task:
