@@ -28,6 +28,7 @@ class Decision:
 
 
 ALLOWED = Decision(True)
+EPSILON_S = 1e-6  # float sums of intervals must not refuse an event that is due
 
 
 class Counters(Protocol):
@@ -65,8 +66,8 @@ class MemoryCounters:
         later: list[float] = []
         for charge in charges:
             tat = max(self._tat.get(charge.key, now), now)
-            allowed_at = tat + charge.rule.interval_s - charge.rule.count * charge.rule.interval_s
-            if allowed_at > now and (refused is None or allowed_at - now > refused.retry_after_s):
+            allowed_at = tat - (charge.rule.count - 1) * charge.rule.interval_s
+            if allowed_at - now > EPSILON_S and (refused is None or allowed_at - now > refused.retry_after_s):
                 refused = Decision(False, allowed_at - now, charge.rule.name)
             later.append(tat + charge.rule.interval_s)
         if refused is not None:

@@ -34,7 +34,7 @@ for i = 1, #KEYS do
   local count, interval = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
   local tat = tonumber(redis.call('GET', KEYS[i])) or now
   if tat < now then tat = now end
-  local allowed_at = tat + interval - count * interval
+  local allowed_at = tat - (count - 1) * interval
   if allowed_at > now and allowed_at - now > wait then refused, wait = i, allowed_at - now end
   later[i] = tat + interval
 end
