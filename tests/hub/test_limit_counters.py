@@ -156,3 +156,19 @@ def test_the_limit_settings_come_from_the_environment(monkeypatch):
     assert settings.redis_url == "redis://cache.internal:6379/2" and "cache.internal" not in repr(settings)
     assert settings.limits == ("new_conversations_per_ip=300/h", "sockets_per_ip=7")
     assert settings.trusted_proxies == ("10.0.0.0/8", "192.168.1.5") and settings.limit_exempt_ips == ()
+
+
+async def test_a_flood_of_refusals_is_one_warning_with_a_count_and_no_address(caplog, monkeypatch):
+    from bot.hub.limits import guard
+
+    caplog.set_level(logging.INFO, logger="bot")
+    limits = guard.AbuseLimits(MemoryCounters(), rules_from(["messages_per_ip=1/1h"]))
+    decisions = [await limits.take(("messages_per_ip",), ip="203.0.113.7") for _ in range(6)]
+    assert [d.allowed for d in decisions] == [True] + [False] * 5
+    warnings = [r for r in caplog.records if getattr(r, "event", None) == "rate_limited"]
+    assert len(warnings) == 1 and warnings[0].limit == "messages_per_ip"
+    monkeypatch.setattr(guard, "LOG_EVERY_S", 0.0)
+    await limits.take(("messages_per_ip",), ip="203.0.113.7")
+    warnings = [r for r in caplog.records if getattr(r, "event", None) == "rate_limited"]
+    assert len(warnings) == 2 and warnings[1].refused_since_last == 4
+    assert not any("203.0.113" in str(value) for record in warnings for value in vars(record).values())

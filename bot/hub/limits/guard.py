@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 import uuid
 from typing import Iterable
 
@@ -20,6 +21,8 @@ from bot.hub.limits.rules import CONVERSATION, IP, SOCKET_LEASE_S, SOCKET_RETRY_
 
 log = logging.getLogger(__name__)
 
+LOG_EVERY_S = 10.0
+
 
 class AbuseLimits:
     def __init__(self, counters: Counters, rules: Rules, *, prefix: str = "carebot:",
@@ -27,6 +30,7 @@ class AbuseLimits:
         self.counters, self.rules = counters, rules
         self.prefix = f"{prefix}limits:"
         self.trusted_proxies, self.exempt = trusted_proxies, exempt
+        self._logged: dict[str, tuple[float, int]] = {}  # limit -> (last warning, refusals not logged since)
 
     def ip_of(self, conn: HTTPConnection) -> str:
         return client_ip(conn, self.trusted_proxies)
@@ -56,10 +60,21 @@ class AbuseLimits:
             return ALLOWED
         decision = await self.counters.take(charges)
         if not decision.allowed:
-            log.warning("over an abuse limit", extra={"event": "rate_limited", "limit": decision.limit,
-                                                      "conversation_id": conversation,
-                                                      "retry_after_s": round(decision.retry_after_s, 1)})
+            self._log_refusal(decision)
         return decision
+
+    def _log_refusal(self, decision: Decision) -> None:
+        """One warning per limit per LOG_EVERY_S with the number refused meanwhile: a flood must not
+        become a flood of log lines. No address in the log (it is personal data)."""
+        now = time.monotonic()
+        name = decision.limit or "?"
+        last, refused = self._logged.get(name, (float("-inf"), 0))
+        if now - last < LOG_EVERY_S:
+            self._logged[name] = (last, refused + 1)
+            return
+        self._logged[name] = (now, 0)
+        log.warning("over an abuse limit", extra={"event": "rate_limited", "limit": name, "refused_since_last": refused,
+                                                  "retry_after_s": round(decision.retry_after_s, 1)})
 
     async def give_back(self, name: str, *, ip: str | None = None, conversation: str | None = None) -> None:
         rule = self.rules[name]
@@ -78,8 +93,9 @@ class AbuseLimits:
             return ALLOWED
         if await self.counters.hold(self._socket_key(subject), holder, self.rules.sockets_per_ip, SOCKET_LEASE_S):
             return ALLOWED
-        log.warning("over an abuse limit", extra={"event": "rate_limited", "limit": "sockets_per_ip"})
-        return Decision(False, SOCKET_RETRY_S, "sockets_per_ip")
+        refused = Decision(False, SOCKET_RETRY_S, "sockets_per_ip")
+        self._log_refusal(refused)
+        return refused
 
     async def keep_socket(self, ip: str, holder: str) -> None:
         subject = self._ip_subject(ip)

@@ -123,7 +123,8 @@ class CustomerSocket(SocketPeer):
                 if event["type"] == "websocket.disconnect":
                     break
                 if event.get("bytes") is not None:
-                    await self._bad_frame("binary_not_supported", "Binary frames are not supported; send JSON text frames.")
+                    await self._bad_frame("binary_not_supported",
+                                          "Binary frames are not supported; send JSON text frames.")
                     continue
                 raw = event.get("text")
                 if raw is None:
@@ -255,7 +256,8 @@ class CustomerSocket(SocketPeer):
             await self._bad_frame("invalid_field", "'id' must be a string.")
             return
         if self.conversation_id is None:
-            await self._bad_frame("hello_required", "Send a 'hello' frame before sending messages.", client_id=client_id)
+            await self._bad_frame("hello_required", "Send a 'hello' frame before sending messages.",
+                                  client_id=client_id)
             return
         if "text" not in frame:
             await self._bad_frame("missing_field", "A message frame needs a 'text'.", client_id=client_id)
