@@ -292,6 +292,27 @@ def test_failed_logins_per_ip_on_top_of_the_per_username_throttle(limited, open_
     assert login("alex", PASSWORD, ip=NEIGHBOUR).status_code == 200
 
 
+def test_agent_console_frames_per_ip(limited, open_hub):
+    settings = limited("console_frames_per_ip=2/1h")
+    directory = AgentDirectory(settings.hub_db_url)
+    directory.create_schema()
+    directory.add("alex", "Alex Kim", PASSWORD)
+    directory.close()
+    client = open_hub(settings)
+    assert client.post("/api/agent/login", json={"username": "alex", "password": PASSWORD}).status_code == 200
+    with client.websocket_connect("/ws/agent") as console:
+        assert console.receive_json()["type"] == "hello"
+        for _ in range(3):
+            console.send_json({"type": "ping"})
+        frames = []
+        while len(frames) < 3:
+            frame = console.receive_json()
+            if frame["type"] != "queue_changed":  # an agent coming online shortens the waits
+                frames.append(frame)
+    assert frames[:2] == [{"type": "pong"}] * 2
+    assert (frames[2]["code"], frames[2]["limit"]) == ("rate_limited", "console_frames_per_ip")
+
+
 # -- client addresses ------------------------------------------------------------------------------------
 def test_x_forwarded_for_counts_only_from_a_trusted_proxy(limited, open_hub):
     direct = open_hub(limited("new_conversations_per_ip=1/1h", trusted_proxies=()), peer=(CUSTOMER, 40000))

@@ -46,6 +46,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("read_per_ip", IP, 600, MINUTE),
     Rule("ping_per_conversation", CONVERSATION, 60, MINUTE),  # the widget pings every 25 s per tab
     Rule("ping_per_ip", IP, 300, MINUTE),
+    # every frame of the agent consoles' sockets (signed-in staff; many behind one office address)
+    Rule("console_frames_per_ip", IP, 6000, MINUTE),
     # every /api/ request (customers' and the staff consoles')
     Rule("api_per_ip", IP, 3000, MINUTE),
     Rule("history_per_conversation", CONVERSATION, 120, MINUTE),  # GET /api/conversations/{id}/messages
