@@ -13,6 +13,16 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+def _items(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list; unset or empty: the default; "none": no items."""
+    value = _env(name, "")
+    if not value:
+        return default
+    if value.lower() == "none":
+        return ()
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
 SECRETS_DIR = PROJECT_ROOT / "var" / "secrets"
 
 
@@ -88,6 +98,15 @@ class Settings:
     # the hub refuses to start on an older schema. On for a Settings built in code (tests, scripts),
     # whose fresh databases then get the schema the way `create_all` used to give it.
     db_upgrade: bool = True
+    # Abuse limits (bot/hub/limits): counted in Redis when set, so every hub replica sees the same counts;
+    # empty: in this process (one replica only). The prefix keeps deployments sharing one Redis apart.
+    redis_url: str = field(default="", repr=False)
+    redis_prefix: str = "carebot:"
+    # Changes to the default limits, "name=COUNT/PERIOD" items (bot/hub/limits/rules.py).
+    limits: tuple[str, ...] = ()
+    # Peers whose X-Forwarded-For names the client (a reverse proxy); addresses not limited per IP.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    limit_exempt_ips: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -118,4 +137,9 @@ class Settings:
             outreach_api_key=_env("CAREBOT_OUTREACH_API_KEY", ""),
             outreach_loop=_env("CAREBOT_OUTREACH_LOOP", "1").lower() not in ("0", "false", "no", "off"),
             db_upgrade=_env("CAREBOT_DB_UPGRADE", "0").lower() not in ("0", "false", "no", "off"),
+            redis_url=_env("CAREBOT_REDIS_URL", ""),
+            redis_prefix=_env("CAREBOT_REDIS_PREFIX", cls.redis_prefix),
+            limits=_items("CAREBOT_LIMITS", ()),
+            trusted_proxies=_items("CAREBOT_TRUSTED_PROXIES", cls.trusted_proxies),
+            limit_exempt_ips=_items("CAREBOT_LIMIT_EXEMPT_IPS", cls.limit_exempt_ips),
         )

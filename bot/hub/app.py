@@ -9,10 +9,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from bot.channels.settings import ChannelSettings
 from bot.hub import errors, wiring
+from bot.hub.limits.http import api_per_ip
 from bot.hub.routes import agent, agent_ws, conversations, health, static, supervisor, ws
 from bot.hub.routes import privacy as privacy_routes
 from bot.hub.routes import channels as channel_routes
@@ -51,15 +52,16 @@ def create_app(settings: Settings, *, widget_dir: Path | None = None,
     )
     errors.install(app)
     app.add_middleware(SecurityHeaders)  # nosniff everywhere; CSP and no framing on the staff pages
+    per_ip = [Depends(api_per_ip)]  # every /api/ route: the overall per-IP ceiling (bot/hub/limits)
     app.include_router(health.router)
-    app.include_router(conversations.router)
+    app.include_router(conversations.router, dependencies=per_ip)
     app.include_router(ws.router)
-    app.include_router(agent.router)
+    app.include_router(agent.router, dependencies=per_ip)
     app.include_router(agent_ws.router)
-    app.include_router(supervisor.router)
-    app.include_router(privacy_routes.router)
-    app.include_router(channel_routes.router)
-    app.include_router(outreach_routes.router)
+    app.include_router(supervisor.router, dependencies=per_ip)
+    app.include_router(privacy_routes.router, dependencies=per_ip)
+    app.include_router(channel_routes.router)  # the platforms' webhooks: signed, and many from few addresses
+    app.include_router(outreach_routes.router, dependencies=per_ip)
     static_router, widget_files, console_files, dashboard_files, staff_files = static.build(widget_dir or WIDGET_DIR)
     app.include_router(static_router)
     app.mount("/widget", widget_files, name="widget")

@@ -33,6 +33,8 @@ def serve_command(args: argparse.Namespace) -> int:
         port=settings.hub_port,
         log_config=None,  # keep the JSON logging configured by `carebot`
         proxy_headers=True,
+        # the same proxies the abuse limits believe (bot/hub/client_ip.py), not uvicorn's own default
+        forwarded_allow_ips=list(settings.trusted_proxies),
         # a websocket frame larger than this closes the socket before it is read into memory (1009)
         ws_max_size=4 * frame_limit(settings.max_message_chars),
     )

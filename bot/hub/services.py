@@ -20,6 +20,7 @@ from bot.conversations.rasa_client import RasaClient
 from bot.conversations.turns import Turns
 from bot.conversations.receipts import Receipts
 from bot.health import HealthConfig
+from bot.hub.limits import AbuseLimits
 from bot.hub.session_tokens import SessionTokens
 from bot.conversations.store import Store
 from bot.settings import Settings
@@ -57,6 +58,7 @@ class Hub:
     answers: Any  # bot.kb.answers.AnswerLog
     channels: Any  # bot.channels.Channels: Telegram, WhatsApp, Slack
     background: "Background"
+    limits: AbuseLimits  # abuse limits per IP and per conversation (bot/hub/limits)
     crm: Any = None  # bot.crm.sql.SqlCrm, opened once; None: the CRM could not be opened
     privacy: Any = None  # bot.privacy.service.PrivacyService: export, erasure, the audit log
     health: HealthConfig = HealthConfig()  # client.yml privacy: health: who sees health details

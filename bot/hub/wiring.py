@@ -39,6 +39,7 @@ from bot.handoff.queue_views import QueueViews
 from bot.handoff.store import HandoffStore
 from bot.health import HealthConfig, HealthDetector
 from bot.hub.health_view import console_frame
+from bot.hub.limits import open_limits
 from bot.hub.services import Background, HandoffUnits, Hub
 from bot.hub.session_tokens import SessionTokens, stored_key
 from bot.kb.answers import AnswerLog
@@ -133,6 +134,7 @@ def turn_pipeline(*, surveys: SurveyService, outreach, escalation: Escalation, c
 async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     """Everything the hub runs, built once in its lifespan (`Hub.close` releases it)."""
     client = read_client_file(settings.client_file)  # parsed once; each feature gets its section
+    limits = await open_limits(settings)  # first: a wrong CAREBOT_LIMITS stops the start before anything opens
     engine = make_engine(settings.hub_db_url)  # the one engine of the hub database; every store shares it
     # Migrate when asked (CAREBOT_DB_UPGRADE); otherwise refuse to run on an older schema (docs/database.md).
     await anyio.to_thread.run_sync(prepare_database, engine, settings.db_upgrade)
@@ -192,6 +194,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
         kpis=await anyio.to_thread.run_sync(Kpis, store), channels=channels, background=background, crm=crm,
         privacy=privacy_service(settings, store, crm=crm, client=client),
         health=health,
+        limits=limits,
     )
     delivery.start()
     hub.spawn(sweep_idle(closures), name="idle-sweeper")
@@ -233,6 +236,7 @@ async def close(hub: Hub) -> None:
     await hub.drain(timeout_s=hub.settings.rasa_timeout_s + 5)
     await hub.channels.close()  # after the drain: answers produced meanwhile are in the outbox
     await hub.rasa.aclose()
+    await hub.limits.close()
     hub.answers.close()
     hub.directory.close()
     if hub.crm is not None:

@@ -6,7 +6,7 @@ from starlette.websockets import WebSocketDisconnect
 from test_hub_websocket import hello, next_frame, receive_until_typing_off
 
 from bot.hub.session_tokens import SessionTokens
-from bot.hub.routes.ws import MESSAGE_BURST, RateLimit
+from bot.hub.limits.rules import DEFAULT_RULES
 
 
 class Clock:
@@ -122,13 +122,7 @@ def test_read_before_hello_is_an_error(client):
 
 
 # -- rate limit ---------------------------------------------------------------------------------------
-def test_rate_limit_refills_over_time():
-    clock = Clock()
-    limit = RateLimit(3, 1.0, clock=clock)
-    assert [limit.allow() for _ in range(4)] == [True, True, True, False]
-    assert limit.retry_after_s() == 1.0
-    clock.now += 2
-    assert [limit.allow() for _ in range(3)] == [True, True, False]
+MESSAGE_BURST = next(rule.count for rule in DEFAULT_RULES if rule.name == "messages_per_conversation")
 
 
 def test_a_flood_is_refused_with_the_message_id_and_nothing_is_stored_for_it(client, rasa):

@@ -16,6 +16,7 @@ from bot.agents.directory import Agent, TooManyAttempts
 from bot.handoff.common import HandoffError
 from bot.hub.errors import ApiError
 from bot.hub.health_view import for_agent, handoff_for_agent, queue_for_agent
+from bot.hub.limits.http import too_many
 from bot.conversations.messages import to_wire
 from bot.hub.routes.conversations import read_json_body
 from bot.hub.services import Hub, get_hub
@@ -83,6 +84,12 @@ async def login(request: Request, hub: Hub = Depends(get_hub)) -> JSONResponse:
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise ApiError(422, "invalid_body", "Send {\"username\": \"...\", \"password\": \"...\"}.")
+    # Per IP on top of the per-username throttle: one address trying many usernames. Every attempt
+    # counts (so parallel guesses cannot slip through); a successful one is given back.
+    ip = hub.limits.ip_of(request)
+    decision = await hub.limits.take(("logins_per_ip",), ip=ip)
+    if not decision.allowed:
+        raise too_many(decision, "Too many failed logins from your network", code="too_many_attempts")
     try:
         agent = await anyio.to_thread.run_sync(hub.directory.authenticate, username[:100], password[:1000])
     except TooManyAttempts as exc:
@@ -90,6 +97,7 @@ async def login(request: Request, hub: Hub = Depends(get_hub)) -> JSONResponse:
                        f"Too many failed logins. Try again in {max(1, round(exc.retry_after_s / 60))} minute(s).") from None
     if agent is None:
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+    await hub.limits.give_back("logins_per_ip", ip=ip)
     token = await anyio.to_thread.run_sync(hub.directory.start_session, agent)
     response = JSONResponse({"agent": agent.to_dict()})
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 from bot.conversations.connections import SocketPeer
 from bot.hub.routes.agent import COOKIE, session_agent
 from bot.hub import json_limits
+from bot.hub.routes.ws import rate_limited_frame
 from bot.hub.services import get_hub
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,17 @@ async def agent_socket(websocket: WebSocket) -> None:
     await socket.send({"type": "hello", "agent": agent.to_dict()})
     if came_online:
         await hub.handoffs.queue.notify_queue()  # waits get shorter when an agent comes online
+    ip = hub.limits.ip_of(websocket)
     try:
         while True:
             try:
                 raw = await websocket.receive_text()
             except (WebSocketDisconnect, RuntimeError):
                 break
+            decision = await hub.limits.take(("console_frames_per_ip",), ip=ip)  # abuse limits (bot/hub/limits)
+            if not decision.allowed:
+                await socket.send(rate_limited_frame(decision, "Too many frames; wait a moment."))
+                continue
             if len(raw) > MAX_FRAME_CHARS:
                 await socket.send({"type": "error", "code": "frame_too_large", "message": "Frame too large."})
                 continue

@@ -3,6 +3,8 @@
 ``POST /api/conversations`` answers the conversation id and its session ``token`` (the same signed
 token the widget gets in its welcome, widget/PROTOCOL.md); the other calls must carry it as
 ``Authorization: Bearer <token>``. A conversation id alone opens nothing.
+
+Over an abuse limit (bot/hub/limits) a call answers 429 ``rate_limited`` with ``Retry-After``.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
 from bot.conversations.accept import Inbound, InvalidInput
 from bot.hub import json_limits
+from bot.hub.limits.http import enforce
 from bot.hub.services import Hub, get_hub
 from bot.conversations.store import UnknownConversation
 
@@ -74,7 +77,8 @@ def _require_token(hub: Hub, conversation_id: str, request: Request) -> None:
 
 
 @router.post("/conversations", status_code=201)
-async def create_conversation(hub: Hub = Depends(get_hub)) -> JSONResponse:
+async def create_conversation(request: Request, hub: Hub = Depends(get_hub)) -> JSONResponse:
+    await enforce(request, ("new_conversations_per_ip",), message="Too many new conversations from your network")
     conversation_id = await hub.turns.create_conversation(channel="web")
     return JSONResponse({"conversation_id": conversation_id, "token": hub.sessions.issue(conversation_id)},
                         status_code=201)
@@ -83,6 +87,9 @@ async def create_conversation(hub: Hub = Depends(get_hub)) -> JSONResponse:
 @router.post("/conversations/{conversation_id}/messages")
 async def post_message(conversation_id: str, request: Request, hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     _require_token(hub, conversation_id, request)
+    # not stored when refused: the client sends it again (same client_message_id) after Retry-After
+    await enforce(request, ("messages_per_ip", "messages_per_conversation"), conversation=conversation_id,
+                  message="You're sending messages very quickly")
     await _require_conversation(hub, conversation_id)
     data = await read_json_body(request)
     if not isinstance(data, dict):
@@ -126,6 +133,7 @@ async def get_messages(
     hub: Hub = Depends(get_hub),
 ) -> dict[str, Any]:
     _require_token(hub, conversation_id, request)
+    await enforce(request, ("history_per_conversation",), conversation=conversation_id)
     try:
         history = await hub.turns.history(conversation_id, after=after, limit=limit)
     except UnknownConversation:

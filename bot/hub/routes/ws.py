@@ -13,12 +13,15 @@ messages, ``queue``, ``error``, ``pong``.
 Messages are acknowledged as soon as they are stored; answers are produced in order by a
 per-connection worker, so a slow bot never delays the next acknowledgement. A client resends
 unacknowledged messages with the same id after reconnecting; the hub answers those idempotently.
+
+Every frame counts against the abuse limits (bot/hub/limits): over one, the frame is dropped and the
+client gets ``rate_limited`` with ``retry_after_s`` (and the message's ``id``: it was not stored, the
+widget sends it again); a socket over the per-IP socket or new-conversation limit is closed with 4429.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +32,8 @@ from bot.conversations.connections import SocketPeer
 from bot.conversations.messages import to_wire
 from bot.conversations.accept import Accepted, Inbound, InvalidInput
 from bot.hub import json_limits
+from bot.hub.limits import Decision
+from bot.hub.limits.rules import SOCKET_LEASE_S
 from bot.hub.services import Hub, get_hub
 from bot.conversations.store import UnknownConversation
 
@@ -43,40 +48,58 @@ MAX_FRAME_CHARS = 16_384
 def frame_limit(max_message_chars: int) -> int:
     return max(MAX_FRAME_CHARS, max_message_chars + 1_000)
 HISTORY_LIMIT = 200
-# Messages one connection may send: a burst (a reconnect resending its outbox), then a steady rate.
-MESSAGE_BURST = 20
-MESSAGES_PER_S = 1.0
+
+# The abuse limits each frame type counts against (bot/hub/limits/rules.py); `hello` is counted in
+# _on_hello, since a resumed conversation and a new one count differently.
+FRAME_LIMITS = {
+    "message": ("frames_per_ip", "messages_per_ip", "messages_per_conversation"),
+    "typing": ("frames_per_ip", "typing_per_ip", "typing_per_conversation"),
+    "read": ("frames_per_ip", "read_per_ip", "read_per_conversation"),
+    "ping": ("frames_per_ip", "ping_per_ip", "ping_per_conversation"),
+}
+OTHER_FRAMES = ("frames_per_ip",)  # malformed frames and unknown types
+# Closing code when the socket itself is over a limit (too many sockets or new conversations from one
+# IP): the widget reconnects with back-off, as after any drop.
+TRY_LATER = 4429
+_KEEP = object()
 
 
-class RateLimit:
-    """A token bucket; ``allow()`` is False while the sender is over the limit."""
-
-    def __init__(self, burst: int, per_s: float, clock=time.monotonic) -> None:
-        self.burst, self.per_s, self._clock = burst, per_s, clock
-        self._tokens, self._at = float(burst), clock()
-
-    def allow(self) -> bool:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.per_s)
-        self._at = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
-
-    def retry_after_s(self) -> float:
-        return max(0.0, (1 - self._tokens) / self.per_s)
+def rate_limited_frame(decision: Decision, message: str, client_id: Any = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": "rate_limited", "limit": decision.limit,
+                             "retry_after_s": max(0.1, round(decision.retry_after_s, 1)), "message": message}
+    if client_id is not None:
+        frame["id"] = client_id
+    return frame
 
 
 class CustomerSocket(SocketPeer):
     """One customer websocket connection."""
 
-    def __init__(self, websocket: WebSocket, hub: Hub) -> None:
+    def __init__(self, websocket: WebSocket, hub: Hub, ip: str = "unknown") -> None:
         super().__init__(websocket)
         self.hub = hub
+        self.ip = ip
         self.conversation_id: str | None = None
         self._queue: asyncio.Queue[Accepted | None] = asyncio.Queue()
-        self._rate = RateLimit(MESSAGE_BURST, MESSAGES_PER_S)
+        self._closing = False  # we closed the socket (over a limit): stop reading
+
+    async def _allowed(self, names: tuple[str, ...], message: str, *, client_id: Any = None,
+                       conversation: Any = _KEEP) -> bool:
+        """Count this frame against ``names``; over a limit the client is told when to try again."""
+        decision = await self.hub.limits.take(
+            names, ip=self.ip, conversation=self.conversation_id if conversation is _KEEP else conversation)
+        if not decision.allowed:
+            await self.send(rate_limited_frame(decision, message, client_id))
+        return decision.allowed
+
+    async def _bad_frame(self, code: str, message: str, *, client_id: Any = None) -> None:
+        """A frame refused as malformed still counts against the IP's frames."""
+        if await self._allowed(OTHER_FRAMES, "You're sending too many frames; wait a moment.", client_id=client_id):
+            await self.error(code, message, client_id=client_id)
+
+    async def _try_later(self, reason: str) -> None:
+        self._closing = True
+        await self.ws.close(code=TRY_LATER, reason=reason)
 
     async def error(self, code: str, message: str, *, client_id: Any = None) -> None:
         log.warning("websocket frame rejected", extra={"event": "ws_error", "error_code": code,
@@ -100,7 +123,8 @@ class CustomerSocket(SocketPeer):
                 if event["type"] == "websocket.disconnect":
                     break
                 if event.get("bytes") is not None:
-                    await self.error("binary_not_supported", "Binary frames are not supported; send JSON text frames.")
+                    await self._bad_frame("binary_not_supported",
+                                          "Binary frames are not supported; send JSON text frames.")
                     continue
                 raw = event.get("text")
                 if raw is None:
@@ -112,6 +136,8 @@ class CustomerSocket(SocketPeer):
                                   extra={"event": "ws_internal_error", "conversation_id": self.conversation_id})
                     await self.error("internal_error", "Sorry, something went wrong on our side. "
                                      "Please try again in a moment.")
+                if self._closing:
+                    break
         finally:
             self._open = False
             if self.conversation_id is not None:
@@ -122,48 +148,68 @@ class CustomerSocket(SocketPeer):
     async def _on_text(self, raw: str) -> None:
         limit = frame_limit(self.hub.settings.max_message_chars)
         if len(raw) > limit:
-            await self.error("frame_too_large", f"Frames must be at most {limit:,} characters.")
+            await self._bad_frame("frame_too_large", f"Frames must be at most {limit:,} characters.")
             return
         try:
             frame = json_limits.loads(raw)  # ValueError when malformed or too deep
         except ValueError:
-            await self.error("invalid_json", "The frame is not valid JSON.")
+            await self._bad_frame("invalid_json", "The frame is not valid JSON.")
             return
         if not isinstance(frame, dict):
-            await self.error("invalid_frame", "Each frame must be a JSON object with a 'type'.")
+            await self._bad_frame("invalid_frame", "Each frame must be a JSON object with a 'type'.")
             return
         kind = frame.get("type")
         if kind == "hello":
             await self._on_hello(frame)
-        elif kind == "message":
+            return
+        if kind == "message":
             await self._on_message(frame)
-        elif kind == "ping":
+            return
+        if kind is None:
+            await self._bad_frame("missing_type", "The frame has no 'type'.")
+            return
+        if not isinstance(kind, str) or kind not in FRAME_LIMITS:
+            await self._bad_frame("unknown_type", f"Unknown frame type {str(kind)[:40]!r}; expected hello, message, "
+                                  "typing, read or ping.")
+            return
+        if not await self._allowed(FRAME_LIMITS[kind], f"Too many '{kind}' frames; wait a moment before sending more."):
+            return
+        if kind == "ping":
             await self.send({"type": "pong"})
         elif kind == "read":
             await self._on_read(frame)
-        elif kind == "typing":
-            if self.conversation_id is not None:
-                await self.hub.handoffs.queue.customer_typing(self.conversation_id, bool(frame.get("on")))
-        elif kind is None:
-            await self.error("missing_type", "The frame has no 'type'.")
-        else:
-            await self.error("unknown_type", f"Unknown frame type {str(kind)[:40]!r}; expected hello, message, typing, read or ping.")
+        elif self.conversation_id is not None:  # typing
+            await self.hub.handoffs.queue.customer_typing(self.conversation_id, bool(frame.get("on")))
 
     async def _on_hello(self, frame: dict[str, Any]) -> None:
         turns, hub = self.hub.turns, self.hub
         token = frame.get("token")
         if token is not None and not isinstance(token, str):
-            await self.error("invalid_token", "'token' must be a string (the token from an earlier welcome).")
+            await self._bad_frame("invalid_token", "'token' must be a string (the token from an earlier welcome).")
             return
         if "conversation_id" in frame:
-            await self.error("token_required", "Resume a conversation with the 'token' from its welcome frame; "
-                             "conversation ids are not accepted.")
+            await self._bad_frame("token_required", "Resume a conversation with the 'token' from its welcome frame; "
+                                  "conversation ids are not accepted.")
+            return
+        if not await self._allowed(("frames_per_ip", "hello_per_ip"), "Too many connections from your network "
+                                   "in a short time; please try again in a moment.", conversation=None):
+            await self._try_later("too many hello frames")
             return
         language = frame.get("language")
         language = language[:16] if isinstance(language, str) and language.strip() else None
         verified = hub.sessions.verify(token) if token else None
         requested = verified.conversation_id if verified else None
         resumed = requested is not None and await turns.conversation_exists(requested)
+        # Resuming (a reconnect, another tab) is not a new conversation; anything else creates one.
+        if resumed:
+            allowed = await self._allowed(("hello_per_conversation",), "This conversation is reconnecting too often; "
+                                          "please try again in a moment.", conversation=requested)
+        else:
+            allowed = await self._allowed(("new_conversations_per_ip",), "Too many new conversations from your "
+                                          "network; please try again later.", conversation=None)
+        if not allowed:
+            await self._try_later("too many new conversations" if not resumed else "reconnecting too often")
+            return
         if resumed:
             conversation_id = requested
         else:
@@ -204,21 +250,21 @@ class CustomerSocket(SocketPeer):
     async def _on_message(self, frame: dict[str, Any]) -> None:
         client_id = frame.get("id")
         if client_id is None:
-            await self.error("missing_field", "A message frame needs an 'id' (your message id).")
+            await self._bad_frame("missing_field", "A message frame needs an 'id' (your message id).")
             return
         if isinstance(client_id, bool) or not isinstance(client_id, (str, int)):
-            await self.error("invalid_field", "'id' must be a string.")
+            await self._bad_frame("invalid_field", "'id' must be a string.")
             return
         if self.conversation_id is None:
-            await self.error("hello_required", "Send a 'hello' frame before sending messages.", client_id=client_id)
+            await self._bad_frame("hello_required", "Send a 'hello' frame before sending messages.",
+                                  client_id=client_id)
             return
         if "text" not in frame:
-            await self.error("missing_field", "A message frame needs a 'text'.", client_id=client_id)
+            await self._bad_frame("missing_field", "A message frame needs a 'text'.", client_id=client_id)
             return
-        if not self._rate.allow():  # not stored: the widget keeps it and sends it again later
-            await self.send({"type": "error", "code": "rate_limited", "id": client_id,
-                             "retry_after_s": round(self._rate.retry_after_s(), 1),
-                             "message": "You're sending messages very quickly; this one will be sent in a moment."})
+        # Not stored when over a limit: the widget keeps it and sends it again after retry_after_s.
+        if not await self._allowed(FRAME_LIMITS["message"], "You're sending messages very quickly; this one will be "
+                                   "sent in a moment.", client_id=client_id):
             return
         try:
             accepted = await self.hub.turns.accept(
@@ -297,4 +343,27 @@ async def customer_socket(websocket: WebSocket) -> None:
         await websocket.close(code=FOREIGN_ORIGIN, reason="this site may not embed the widget")
         return
     await websocket.accept()
-    await CustomerSocket(websocket, hub).run()
+    limits = hub.limits
+    ip, holder = limits.ip_of(websocket), limits.socket_holder()
+    decision = await limits.open_socket(ip, holder)
+    if not decision.allowed:
+        await websocket.send_json(rate_limited_frame(decision, "Too many open chats from your network; "
+                                                     "please try again in a moment."))
+        await websocket.close(code=TRY_LATER, reason="too many sockets from this address")
+        return
+    keeper = asyncio.create_task(_keep_slot(hub, ip, holder), name="ws-slot")
+    try:
+        await CustomerSocket(websocket, hub, ip).run()
+    finally:
+        keeper.cancel()
+        await asyncio.shield(limits.close_socket(ip, holder))
+
+
+async def _keep_slot(hub: Hub, ip: str, holder: str) -> None:
+    """Renew the socket's slot while it is open (a replica that dies leaves it for one lease at most)."""
+    while True:
+        await asyncio.sleep(SOCKET_LEASE_S / 3)
+        try:
+            await hub.limits.keep_socket(ip, holder)
+        except Exception:  # noqa: BLE001 - a lost renewal only lets the count drop early
+            log.exception("could not renew a socket slot", extra={"event": "limits_renew_failed"})
