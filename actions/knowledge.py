@@ -76,7 +76,7 @@ def get_answer_log() -> AnswerLog:
     if _answer_log is None:
         with _lock:
             if _answer_log is None:
-                _answer_log = AnswerLog(common.settings().hub_db_url)
+                _answer_log = AnswerLog(common.settings().hub_db_url, keys=common.settings().data_keys)
     return _answer_log
 
 

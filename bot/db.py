@@ -29,16 +29,17 @@ log = logging.getLogger(__name__)
 _ALEMBIC = threading.Lock()
 
 
-def engine_for(url_or_engine: "str | Engine") -> tuple[Engine, bool]:
+def engine_for(url_or_engine: "str | Engine", keys: "tuple[str, ...]" = ()) -> tuple[Engine, bool]:
     """(the engine, whether the caller owns it): a URL opens a new engine (the caller disposes of it);
     an engine is shared (the composition root opens one per database and hands it to every store)."""
     if isinstance(url_or_engine, Engine):
         return url_or_engine, False
-    return make_engine(url_or_engine), True
+    return make_engine(url_or_engine, keys=keys), True
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the hub database (SQLite with WAL and a busy timeout, or PostgreSQL)."""
+def make_engine(url: str, *, keys: "tuple[str, ...] | list[str]" = ()) -> Engine:
+    """An engine for the hub database (SQLite with WAL and a busy timeout, or PostgreSQL). With ``keys``
+    (Settings.data_keys) its SealedText / SealedJSON columns are encrypted at rest (bot/sealed.py)."""
     parsed = make_url(url)
     # hide_parameters: an error's text (logged with its traceback) never carries a customer's words
     kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
@@ -48,12 +49,17 @@ def make_engine(url: str) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     engine = create_engine(url, **kwargs)
+    if keys:
+        from bot.sealed import Seal
+
+        engine.dialect.carebot_seal = Seal(tuple(keys))  # where the sealed column types find it
     if parsed.get_backend_name() == "sqlite":
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA secure_delete=ON")  # an erased message is overwritten, not left in a free page
             if database and database != ":memory:":
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")

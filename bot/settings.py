@@ -74,6 +74,10 @@ class Settings:
     rasa_tracker_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa-tracker.db'}"
     # Keys the privacy audit log's hash of an e-mail address (empty in code: a fixed test key).
     privacy_key: str = field(default="", repr=False)
+    # Encrypt customers' words at rest in the hub database (bot/sealed.py): the first key seals, every
+    # one opens. Empty in code (tests' databases stay readable); from the environment, CAREBOT_DATA_KEYS
+    # or one key generated once in var/secrets/data.key.
+    data_keys: tuple[str, ...] = field(default=(), repr=False)
     client_file: Path = field(default=PROJECT_ROOT / "client.yml")
     kb_source: Path = field(default=PROJECT_ROOT / "knowledge_base")
     kb_index: Path = field(default=PROJECT_ROOT / "var" / "kb-index")
@@ -122,6 +126,8 @@ class Settings:
             crm_url=_env("CAREBOT_CRM_URL", cls.crm_url),
             rasa_tracker_url=_env("CAREBOT_RASA_TRACKER_URL", cls.rasa_tracker_url),
             privacy_key=_secret("CAREBOT_PRIVACY_KEY", "privacy.key"),
+            data_keys=tuple(k.strip() for k in _env("CAREBOT_DATA_KEYS", "").split(",") if k.strip())
+            or (_secret("CAREBOT_DATA_KEY", "data.key"),),
             client_file=Path(_env("CAREBOT_CLIENT_FILE", str(PROJECT_ROOT / "client.yml"))),
             kb_source=Path(_env("CAREBOT_KB_SOURCE", str(PROJECT_ROOT / "knowledge_base"))),
             kb_index=Path(_env("CAREBOT_KB_INDEX", str(PROJECT_ROOT / "var" / "kb-index"))),

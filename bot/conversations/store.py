@@ -11,13 +11,11 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import (
-    JSON,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
     select,
     text,
@@ -29,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from bot.db import PersonalTable, engine_for, upgrade
 from bot.health import phrases_of
+from bot.sealed import SealedJSON, SealedText
 
 # Message.direction
 INBOUND = "in"
@@ -72,7 +71,7 @@ class Conversation(Base):
     handled_by: Mapped[str] = mapped_column(String(32), default="bot")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", SealedJSON, default=dict)
 
 
 class Message(Base):
@@ -87,9 +86,9 @@ class Message(Base):
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(8))
     sender: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str | None] = mapped_column(SealedText, nullable=True)
     # Everything that is not plain text: buttons, image, custom, button payload, origin/reason notes.
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON, nullable=True)
     client_message_id: Mapped[str | None] = mapped_column(String(CLIENT_MESSAGE_ID_MAX), nullable=True)
     # Outbound messages point at the inbound message they answer (idempotent replays use it).
     reply_to: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True)
@@ -153,8 +152,8 @@ class UnknownConversation(LookupError):
 class Store:
     """All hub database access goes through here."""
 
-    def __init__(self, url: "str | Engine") -> None:
-        self.engine, self._owns_engine = engine_for(url)
+    def __init__(self, url: "str | Engine", *, keys: tuple[str, ...] = ()) -> None:
+        self.engine, self._owns_engine = engine_for(url, keys)  # keys: Settings.data_keys (bot/sealed.py)
         self.url = self.engine.url.render_as_string(hide_password=False)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 

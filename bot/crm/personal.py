@@ -8,7 +8,7 @@ created it (the bot tells the customer "RMA-7KQ2HX"; a conversation does not kno
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -37,14 +37,20 @@ def _where(table: Any, customer_ids: set[str], references: set[str]) -> Any:
     return or_(*clauses) if clauses else None
 
 
+def _selected(customer_ids: Iterable[str], references: Iterable[str]) -> Iterator[tuple[Any, tuple[str, ...], Any]]:
+    """(table, its free-text columns, the WHERE clause) of every case table with something selected."""
+    customers, refs = set(customer_ids), set(references)
+    for table, columns in FREE_TEXT:
+        where = _where(table, customers, refs)
+        if where is not None:
+            yield table, columns, where
+
+
 def case_texts(crm: Any, *, customer_ids: Iterable[str] = (), references: Iterable[str] = ()) -> dict[str, list[dict]]:
     """The free text of the cases, by table."""
-    customers, refs, found = set(customer_ids), set(references), {}
+    found = {}
     with crm.session() as session:
-        for table, columns in FREE_TEXT:
-            where = _where(table, customers, refs)
-            if where is None:
-                continue
+        for table, columns, where in _selected(customer_ids, references):
             key = table.id if table is TicketRow else table.reference
             rows = session.execute(select(key, *[getattr(table, c) for c in columns]).where(where)).all()
             if rows:
@@ -54,12 +60,9 @@ def case_texts(crm: Any, *, customer_ids: Iterable[str] = (), references: Iterab
 
 def erase_case_texts(crm: Any, *, customer_ids: Iterable[str] = (), references: Iterable[str] = ()) -> dict[str, int]:
     """Replace the free text of the cases with "[erased]": rows changed, by table."""
-    customers, refs, changed = set(customer_ids), set(references), {}
+    changed = {}
     with crm.session() as session:
-        for table, columns in FREE_TEXT:
-            where = _where(table, customers, refs)
-            if where is None:
-                continue
+        for table, columns, where in _selected(customer_ids, references):
             rows = session.scalars(select(table).where(where)).all()
             for row in rows:
                 for column in columns:

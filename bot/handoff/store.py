@@ -19,7 +19,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     func,
     select,
     update,
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.store import Base, Conversation, Store, UnknownConversation, utcnow
 from bot.db import PersonalTable
+from bot.sealed import SealedJSON, SealedText
 
 # Handoff.status
 OFFLINE = "offline"  # nobody could take it: a ticket or a callback was offered
@@ -55,7 +55,7 @@ class HandoffRow(Base):
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     frustration: Mapped[float] = mapped_column(Float, default=0.0)
     level: Mapped[str] = mapped_column(String(16), default="calm")
-    customer: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # {"customer_id","name","tier","at_risk"}
+    customer: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON, nullable=True)  # {"customer_id","name","tier","at_risk"}
     ticket: Mapped[bool] = mapped_column(Boolean, default=False)  # the customer left a ticket (no agent online)
     agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     agent_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
@@ -64,7 +64,7 @@ class HandoffRow(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     disposition: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(SealedText, nullable=True)
 
 
 class HandoffEventRow(Base):
@@ -75,7 +75,7 @@ class HandoffEventRow(Base):
     handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))  # created, queued, accepted, transferred, returned, closed, ...
     agent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON, nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -93,7 +93,7 @@ class TurnRow(Base):
     repeats: Mapped[bool] = mapped_column(Boolean, default=False)
     intent: Mapped[str | None] = mapped_column(String(120), nullable=True)
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
-    entities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    entities: Mapped[list[dict[str, Any]]] = mapped_column(SealedJSON, default=list)
     bot_events: Mapped[list[str]] = mapped_column(JSON, default=list)  # "fallback", "kb_unhelpful"
 
 

@@ -4,6 +4,7 @@ print the audit log (docs/privacy.md, "Export and erasure").
     carebot privacy export --conversation ID --json     carebot privacy export --email E --json
     carebot privacy erase --conversation ID --json      carebot privacy erase --email E --json
     carebot privacy purge [--dry-run] [--json]          carebot privacy audit [--conversation ID] [--json]
+    carebot privacy reseal [--json]
 """
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     purge.add_argument("--dry-run", action="store_true", help="List the conversations only.")
     purge.add_argument("--json", action="store_true")
     purge.set_defaults(handler=purge_command)
+    reseal = actions.add_parser("reseal", help="Encrypt every sealed value again with the first of CAREBOT_DATA_KEYS "
+                                               "(key rotation; also seals what was stored before encryption).")
+    reseal.add_argument("--json", action="store_true")
+    reseal.set_defaults(handler=reseal_command)
     audit = actions.add_parser("audit", help="Who opened, exported or erased which conversation.")
     audit.add_argument("--conversation", metavar="ID")
     audit.add_argument("--since", metavar="YYYY-MM-DD", type=_day)
@@ -56,7 +61,7 @@ def _service(args: argparse.Namespace) -> Iterator[Any]:
     from bot.hub.wiring import open_crm_once, privacy_service
 
     settings = args.settings
-    engine = make_engine(settings.hub_db_url)
+    engine = make_engine(settings.hub_db_url, keys=settings.data_keys)
     crm = None
     try:
         prepare(engine, settings.db_upgrade)
@@ -137,4 +142,18 @@ def audit_command(args: argparse.Namespace) -> int:
     lines = [f"{e['at']}  {e['actor']:<20} {e['action']:<16} {e['conversation_id'] or '-':<34} {e['subject'] or ''}"
              for e in data["entries"]]
     _print(data, args.json, "\n".join(lines) or "the audit log is empty")
+    return 0
+
+
+def reseal_command(args: argparse.Namespace) -> int:
+    from bot.db import prepare
+    from bot.privacy.reseal import reseal
+
+    settings = args.settings
+    if not settings.data_keys:
+        print("carebot privacy: no data keys (CAREBOT_DATA_KEYS)", file=sys.stderr)
+        return 2
+    prepare(settings.hub_db_url, settings.db_upgrade)
+    changed = reseal(settings.hub_db_url, settings.data_keys)
+    _print({"resealed": changed}, args.json, "\n".join(f"  {t}: {n}" for t, n in changed.items()))
     return 0

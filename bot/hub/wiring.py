@@ -135,7 +135,7 @@ async def build(settings: Settings, channel_settings: ChannelSettings) -> Hub:
     """Everything the hub runs, built once in its lifespan (`Hub.close` releases it)."""
     client = read_client_file(settings.client_file)  # parsed once; each feature gets its section
     limits = await open_limits(settings)  # first: a wrong CAREBOT_LIMITS stops the start before anything opens
-    engine = make_engine(settings.hub_db_url)  # the one engine of the hub database; every store shares it
+    engine = make_engine(settings.hub_db_url, keys=settings.data_keys)  # the one engine of the hub database; every store shares it
     # Migrate when asked (CAREBOT_DB_UPGRADE); otherwise refuse to run on an older schema (docs/database.md).
     await anyio.to_thread.run_sync(prepare_database, engine, settings.db_upgrade)
     store, directory, answers = Store(engine), AgentDirectory(engine), AnswerLog(engine)

@@ -13,11 +13,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, func, select, update
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from bot.db import PersonalTable, engine_for, upgrade
+from bot.sealed import SealedText
 
 # outcome
 ANSWERED = "answered"  # an extract of the best passage was shown, with its source
@@ -43,7 +44,7 @@ class KbAnswer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    query: Mapped[str] = mapped_column(Text)
+    query: Mapped[str] = mapped_column(SealedText)
     intent: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))
     shown_article: Mapped[str | None] = mapped_column(String(300), nullable=True)
@@ -61,8 +62,8 @@ class AnswerLog:
                                     .where(KbAnswer.conversation_id.in_(conversation_ids),
                                            KbAnswer.helpful.is_not(None))))
 
-    def __init__(self, url: "str | Engine") -> None:
-        self.engine, self._owns_engine = engine_for(url)
+    def __init__(self, url: "str | Engine", *, keys: tuple[str, ...] = ()) -> None:
+        self.engine, self._owns_engine = engine_for(url, keys)  # keys: Settings.data_keys (bot/sealed.py)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_schema(self) -> None:

@@ -126,7 +126,7 @@ def _answers(args: argparse.Namespace) -> int:
     from bot.kb.answers import AnswerLog
 
     try:
-        log = AnswerLog(args.settings.hub_db_url)
+        log = AnswerLog(args.settings.hub_db_url, keys=args.settings.data_keys)
         try:
             log.create_schema()  # like the other commands on the hub database: a new one gets its tables
             rows = log.for_conversation(args.conversation) if args.conversation else log.latest(args.limit)

@@ -41,7 +41,7 @@ def kpis_command(args: argparse.Namespace) -> int:
     if start > end or (end - start).days + 1 > MAX_RANGE_DAYS:
         print(f"--from must be on or before --to, at most {MAX_RANGE_DAYS} days apart", file=sys.stderr)
         return 2
-    store = Store(args.settings.hub_db_url)
+    store = Store(args.settings.hub_db_url, keys=args.settings.data_keys)
     try:
         store.create_schema()
         report = Kpis(store).report(start, end, args.by)

@@ -70,7 +70,7 @@ def _with_service(args: argparse.Namespace, action) -> int:
     except CampaignError as exc:
         return _fail(str(exc), 1)
     try:
-        store = Store(settings.hub_db_url)
+        store = Store(settings.hub_db_url, keys=settings.data_keys)
         crm = SqlCrm(settings.crm_url)  # opened once for the run; nothing connects before the first look-up
         try:
             store.create_schema()

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.store import Base, Message, Store, utcnow
 from bot.db import PersonalTable
+from bot.sealed import SealedJSON
 
 PENDING, SENDING, SENT, DELIVERED, FAILED, SKIPPED, REPLIED = (
     "pending", "sending", "sent", "delivered", "failed", "skipped", "replied")
@@ -61,8 +62,8 @@ class EventRow(Base):
     type: Mapped[str] = mapped_column(String(64))
     event_id: Mapped[str] = mapped_column(String(128))
     revision: Mapped[str] = mapped_column(String(64), default="")
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
-    customers: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"customer_id", ...context}]
+    body: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
+    customers: Mapped[list[Any]] = mapped_column(SealedJSON, default=list)  # [{"customer_id", ...context}]
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -78,7 +79,7 @@ class JobRow(Base):
     campaign_id: Mapped[str] = mapped_column(String(64), index=True)
     occurrence: Mapped[str] = mapped_column(String(200))
     customer_id: Mapped[str] = mapped_column(String(64))
-    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # fills the campaign's entity templates
+    context: Mapped[dict[str, Any]] = mapped_column(SealedJSON, default=dict)  # fills the campaign's entity templates
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     reason: Mapped[str | None] = mapped_column(String(64), nullable=True)  # why skipped / failed / deferred
     attempts: Mapped[int] = mapped_column(Integer, default=0)

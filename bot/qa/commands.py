@@ -30,7 +30,7 @@ def recompute_command(args: argparse.Namespace) -> int:
     from bot.qa.scorecards import Scorecards
 
     settings = args.settings
-    store = Store(settings.hub_db_url)
+    store = Store(settings.hub_db_url, keys=settings.data_keys)
     try:
         store.create_schema()
         cards = Scorecards(store, load_qa_config(settings.client_file))

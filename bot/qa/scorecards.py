@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from bot.conversations.closure import Closure, ClosureRow, aware, is_customer_turn
@@ -19,6 +19,7 @@ from bot.conversations.store import CUSTOMER, Base, Message, Store, StoredMessag
 from bot.qa.config import QaConfig
 from bot.qa.criteria import Episode, Line, score_episode
 from bot.db import PersonalTable
+from bot.sealed import SealedText
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class ReviewRow(Base):
     reviewer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reviewer_name: Mapped[str] = mapped_column(String(120))
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    comment: Mapped[str | None] = mapped_column(SealedText, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

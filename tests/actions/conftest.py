@@ -110,10 +110,12 @@ def kb_env(project_kb_index, tmp_path, monkeypatch):
 
 @pytest.fixture
 def answer_log(tmp_path):
-    """The answer log in that database (SQLite), its schema created."""
+    """The answer log in that database (SQLite), its schema created, with the action server's data keys
+    (what it writes is sealed: bot/sealed.py)."""
     from bot.kb.answers import AnswerLog
+    from bot.settings import Settings
 
-    log = AnswerLog(f"sqlite:///{tmp_path / 'hub.db'}")
+    log = AnswerLog(f"sqlite:///{tmp_path / 'hub.db'}", keys=Settings.from_env().data_keys)
     log.create_schema()
     yield log
     log.close()

@@ -24,7 +24,7 @@ def test_long_tail_question_is_answered_from_an_article_and_feedback_is_recorded
     thanks = texts(say(hub, conversation, "No", payload=offered["No"]))
     assert "didn't answer it" in thanks
 
-    log = AnswerLog(settings.hub_db_url)
+    log = AnswerLog(settings.hub_db_url, keys=settings.data_keys)
     try:
         [row] = log.for_conversation(conversation)
     finally:

@@ -111,3 +111,31 @@ def test_a_billing_dispute_shows_nothing_of_an_account_until_a_receipt_proves_it
         crm.close()
     proven = texts(say(hub, conversation, invoice))
     assert "dispute" in proven.lower() or "amount" in proven.lower() or "22" in proven
+
+
+def test_after_an_erasure_none_of_the_conversations_words_remain_in_any_store(stack, hub, capsys):
+    """Widget REST -> hub -> Rasa -> actions (an order look-up with an e-mail, a help-centre question),
+    then `carebot privacy erase`: the stack's hub database, Rasa's tracker store, the CRM and the logs are
+    read whole, files and write-ahead logs, and hold none of the conversation's words."""
+    import json
+    from pathlib import Path
+
+    from bot.cli import main as carebot
+    from tests.e2e.conftest import new_conversation, say
+
+    word = "Quetzalcoatlus"  # in no article, no model, no seed
+    conversation = new_conversation(hub)
+    say(hub, conversation, f"my {word} grinder order A1042 hasn't arrived")
+    say(hub, conversation, "maria.lopez@example.com")
+    say(hub, conversation, f"also can I descale a {word} with vinegar?")
+    folder = Path(stack.settings.hub_db_url.removeprefix("sqlite:///")).parent
+
+    def stored() -> bytes:
+        files = [*folder.glob("*.db"), *folder.glob("*.db-wal"), *(folder / "log").glob("*.log")]
+        return b"".join(f.read_bytes() for f in files)
+
+    assert word.encode() in stored()  # Rasa's tracker keeps what it read (the hub's copy is sealed)
+    assert carebot(["privacy", "erase", "--conversation", conversation, "--json"]) == 0  # the stack's settings
+    removed = json.loads(capsys.readouterr().out)["removed"]
+    assert removed["hub_database"]["messages"] >= 6 and removed["rasa_tracker_store"]["events"] > 10
+    assert word.encode() not in stored()

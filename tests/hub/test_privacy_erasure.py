@@ -4,7 +4,6 @@ log, a channel binding and Rasa's tracker store; then `carebot privacy` and the 
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -23,26 +22,36 @@ EMAIL = "marisol.quetzal@example.org"
 
 @pytest.fixture
 def hub_client(make_client, settings, hub_db_url, tmp_path):
+    """The hub on the test's database; Rasa's tracker store beside it (a second SQLite file, or a schema
+    of the same PostgreSQL database: the `events` table Rasa makes)."""
     directory = AgentDirectory(hub_db_url)
     directory.create_schema()
     directory.add("alex", "Alex Kim", PASSWORD, skills=("general", "billing"), capacity=2)
     directory.add("morgan", "Morgan Lee", PASSWORD, role="supervisor")
     directory.close()
-    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}" if hub_db_url.startswith("sqlite") else hub_db_url
     return make_client(settings, hub_db_url=hub_db_url, rasa_tracker_url=tracker_url)
 
 
 def rasa_tracker(url: str, sender: str, *texts: str) -> None:
-    """Rasa's SQL tracker store as Rasa 3.6 creates it (rasa.core.tracker_store.SQLTrackerStore.SQLEvent)."""
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-        db.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-                   "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-                   "action_name VARCHAR(255), data TEXT)")
-        for i, said in enumerate(texts):
-            db.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, 'user', ?, ?)",
-                       (sender, float(i), json.dumps({"event": "user", "text": said})))
-        db.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('someone-else', 'user', 0, "
-                   "'{\"text\": \"hello\"}')")
+    """Rasa's SQL tracker store as Rasa 3.6 creates it (rasa.core.tracker_store.SQLTrackerStore.SQLEvent),
+    in the test's database (SQLite or PostgreSQL)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE IF NOT EXISTS events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+                              "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+                              "action_name VARCHAR(255), data TEXT)" if url.startswith("postgresql") else
+                              "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT "
+                              "NULL, type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+                              "action_name VARCHAR(255), data TEXT)"))
+            for i, said in enumerate(texts):
+                conn.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, 'user', :t, :d)"),
+                             {"s": sender, "t": float(i), "d": json.dumps({"event": "user", "text": said})})
+            conn.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES ('someone-else', "
+                              "'user', 0, '{\"text\": \"hello\"}')"))
+    finally:
+        engine.dispose()
 
 
 def a_whole_conversation(client) -> tuple[str, int]:
@@ -186,3 +195,44 @@ def test_supervisors_export_and_erase_through_the_api_and_agents_cannot(hub_clie
     audit = hub_client.get("/api/supervisor/privacy/audit", params={"conversation": conversation}).json()["entries"]
     assert [(e["actor"], e["action"]) for e in audit] == [("supervisor:morgan", "export"),
                                                            ("supervisor:morgan", "erase")]
+
+
+def test_the_retention_purge_keeps_the_statistics_without_the_words(hub_client, settings, capsys):
+    from datetime import timedelta
+
+    from bot.conversations.closure import Closures
+    from bot.conversations.store import utcnow
+    from bot.hub.wiring import privacy_service
+    from bot.surveys.store import SurveyStore
+
+    hub = hub_client.app.state.hub
+    old, _ = a_whole_conversation(hub_client)
+    [survey, *_] = SurveyStore(hub.store).for_conversation(old)
+    SurveyStore(hub.store).add_comment(survey.id, f"the {WORD} agent was lovely")
+    AnswerLog(hub.store.engine).record(old, f"can I descale a {WORD}?", "answered", [])
+    tracker_url = hub.privacy.trackers.engine.url.render_as_string(hide_password=False)
+    rasa_tracker(tracker_url, old, f"my {WORD} kettle")
+    service = privacy_service(hub.settings, hub.store, crm=None, client={"privacy": {"retention_days": 30}})
+    later = utcnow() + timedelta(days=31)
+    recent = hub_client.post("/api/conversations").json()["conversation_id"]
+    hub_client.post(f"/api/conversations/{recent}/messages", json={"text": f"a {WORD} from today"})
+
+    listed = service.purge(utcnow() + timedelta(days=29), actor="cli", dry_run=True)
+    assert listed["conversations"] == [] and listed["purged"] is False  # nothing is 30 days old yet
+    with hub.store.engine.connect() as conn:  # make "recent" recent at `later`
+        conn.execute(text("UPDATE conversations SET updated_at = :t WHERE id = :i"), {"t": later, "i": recent})
+        conn.commit()
+    done = service.purge(later, actor="cli")
+    assert done["conversations"] == [old]
+    assert done["hub_database"]["deleted"]["messages"] >= 5
+    assert done["hub_database"]["anonymised"]["survey_responses"] >= 1
+    assert done["rasa_tracker_store"]["deleted"]["events"] == 1
+    words = everything(hub.settings.hub_db_url)
+    left = [line for line in words.splitlines() if WORD in line]
+    assert left and all(recent in line for line in left)  # only the recent conversation's words are left
+    [closure] = Closures(hub.store).for_conversation(old)
+    assert closure.resolved  # the KPIs keep the episode
+    scores = [s.score for s in SurveyStore(hub.store).for_conversation(old)]
+    assert 5 in scores
+    assert service.purge(later, actor="cli")["conversations"] == []  # a purged conversation is not purged again
+    assert [e.action for e in service.audit.entries(conversation_id=old)][-1] == "purge"
