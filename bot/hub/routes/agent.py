@@ -17,6 +17,7 @@ from bot.handoff.common import HandoffError
 from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
 from bot.hub.routes.conversations import read_json_body
+from bot.hub.routes.ids import RowId
 from bot.hub.services import Hub, get_hub
 
 router = APIRouter(prefix="/api/agent")
@@ -117,19 +118,19 @@ async def queue(agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hu
 
 
 @router.get("/handoffs/{handoff_id}")
-async def handoff_detail(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
+async def handoff_detail(handoff_id: RowId, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
     return {"handoff": await hub.handoffs.queue.describe(handoff), "context": await hub.handoffs.context.context(handoff)}
 
 
 @router.post("/handoffs/{handoff_id}/accept")
-async def accept(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
+async def accept(handoff_id: RowId, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.accept(agent, handoff_id))
     return {"handoff": await hub.handoffs.queue.describe(handoff)}
 
 
 @router.post("/handoffs/{handoff_id}/messages")
-async def send_message(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
+async def send_message(handoff_id: RowId, request: Request, agent: Agent = Depends(current_agent),
                        hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
     message = await _act(hub.handoffs.agents.send(agent, handoff_id, data.get("text"), data.get("client_message_id")))
@@ -137,7 +138,7 @@ async def send_message(handoff_id: int, request: Request, agent: Agent = Depends
 
 
 @router.post("/handoffs/{handoff_id}/transfer")
-async def transfer(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
+async def transfer(handoff_id: RowId, request: Request, agent: Agent = Depends(current_agent),
                    hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
     handoff = await _act(hub.handoffs.agents.transfer(agent, handoff_id, skill=data.get("skill"),
@@ -146,7 +147,7 @@ async def transfer(handoff_id: int, request: Request, agent: Agent = Depends(cur
 
 
 @router.post("/handoffs/{handoff_id}/handback")
-async def hand_back(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
+async def hand_back(handoff_id: RowId, request: Request, agent: Agent = Depends(current_agent),
                     hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request) if request.headers.get("content-length", "0") != "0" else {}
     handoff, said = await _act(hub.handoffs.agents.hand_back(agent, handoff_id, data.get("note")))
@@ -155,7 +156,7 @@ async def hand_back(handoff_id: int, request: Request, agent: Agent = Depends(cu
 
 
 @router.post("/handoffs/{handoff_id}/close")
-async def close(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
+async def close(handoff_id: RowId, request: Request, agent: Agent = Depends(current_agent),
                 hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
     handoff = await _act(hub.handoffs.agents.close(agent, handoff_id, data.get("disposition"), data.get("note")))
@@ -163,7 +164,7 @@ async def close(handoff_id: int, request: Request, agent: Agent = Depends(curren
 
 
 @router.get("/handoffs/{handoff_id}/suggestions")
-async def suggestions(handoff_id: int, q: str | None = Query(None, max_length=2000), agent: Agent = Depends(current_agent),
+async def suggestions(handoff_id: RowId, q: str | None = Query(None, max_length=2000), agent: Agent = Depends(current_agent),
                       hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
     return await hub.handoffs.context.suggestions(handoff, q)
