@@ -52,3 +52,48 @@ def test_the_schema_promises_the_error_shape_the_hub_sends():
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     csv = schema["paths"]["/api/supervisor/kpis.csv"]["get"]["responses"]["200"]["content"]
     assert "text/csv" in csv
+
+
+@pytest.fixture
+def console(client, settings):
+    """A logged-in agent's console socket, a handoff that agent has accepted, and its conversation."""
+    directory = AgentDirectory(settings.hub_db_url)
+    directory.add("morgan", "Morgan Lee", PASSWORD, role="supervisor", skills=("general", "billing", "technical"))
+    directory.close()
+    assert client.post("/api/agent/login", json={"username": "morgan", "password": PASSWORD}).status_code == 200
+    with client.websocket_connect("/ws/agent") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        conversation = client.post("/api/conversations").json()["conversation_id"]
+        client.post(url(conversation), json={"text": "options"})
+        client.post(url(conversation), json={"text": "More help", "payload": "/request_human"})
+        handoff = client.get("/api/agent/queue").json()["queued"][0]["id"]
+        assert client.post(f"/api/agent/handoffs/{handoff}/accept").status_code == 200
+        yield ws, handoff, conversation
+
+
+def pong(ws):
+    ws.send_json({"type": "ping"})
+    while (frame := ws.receive_json())["type"] != "pong":
+        assert frame["type"] != "error", frame
+
+
+def test_a_console_frame_naming_a_handoff_id_no_column_holds_is_ignored_and_the_socket_stays_open(
+        client, console, hub_logs):
+    ws, handoff, _ = console
+    for frame in ({"type": "read", "handoff_id": 2**63}, {"type": "typing", "handoff_id": 2**64, "on": True},
+                  {"type": "read", "handoff_id": -2**70}):
+        ws.send_json(frame)
+        pong(ws)  # before: OverflowError out of the socket's loop, the console disconnected
+    assert not [r for r in hub_logs.records if r.exc_info]
+    transfer = client.post(f"/api/agent/handoffs/{handoff}/transfer", json={"agent_id": 2**63})
+    assert transfer.status_code == 422 and transfer.json()["error"]["code"] == "unknown_agent"
+
+
+def test_an_agents_read_mark_stops_at_the_customers_last_message(client, console):
+    ws, handoff, conversation = console
+    ws.send_json({"type": "read", "handoff_id": handoff, "up_to": 10**12})
+    pong(ws)
+    store = client.app.state.hub.store
+    last = [m.id for m in store.history(conversation) if m.sender == "customer"][-1]
+    # before: 10**12 was kept, and a mark never goes back: no later message could show as read
+    assert store.conversation_meta(conversation)["read_by_hub"]["up_to"] == last
