@@ -25,6 +25,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from alembic.script import ScriptDirectory
 
 log = logging.getLogger(__name__)
+# The largest id an Integer primary key holds on every database (PostgreSQL's INTEGER is 32-bit). An id from
+# outside (a URL, a frame) above it is no row, not a query: SQLite would raise OverflowError, PostgreSQL
+# NumericValueOutOfRange.
+ROW_ID_MAX = 2**31 - 1
+
+
+def is_row_id(value: object) -> bool:
+    """`value` can name a row: an int (not a bool) from 1 to ROW_ID_MAX."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ROW_ID_MAX
+
+
 # Alembic's `context` and `op` are module-wide: one migration run at a time in this process.
 _ALEMBIC = threading.Lock()
 

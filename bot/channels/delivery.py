@@ -142,9 +142,12 @@ class ChannelDelivery:
             except Exception:  # noqa: BLE001 - e.g. the database is briefly down: try again shortly
                 log.exception("channel delivery pass failed", extra={"event": "delivery_failed"})
                 wait_s = IDLE_POLL_S
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancel that arrives as the wake-up
+            # does, and the loop then runs on with stop() waiting for it forever (the hub never shut down)
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, min(wait_s, IDLE_POLL_S)))
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(max(0.01, min(wait_s, IDLE_POLL_S))):
+                    await self._wake.wait()
+            except TimeoutError:
                 pass
 
     async def deliver_due(self) -> float:

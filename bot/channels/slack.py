@@ -47,7 +47,7 @@ def slack_signature(secret: str, timestamp: str, body: bytes) -> str:
 def _json(raw: str | bytes, what: str) -> dict[str, Any]:
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested thousands deep
         raise WebhookError(400, "invalid_json", f"The Slack {what} is not valid JSON.") from None
     if not isinstance(data, dict):
         raise WebhookError(400, "invalid_payload", f"The Slack {what} must be a JSON object.")
@@ -82,7 +82,9 @@ class Slack:
         given, timestamp = headers.get(SIGNATURE_HEADER), headers.get(TIMESTAMP_HEADER)
         if not given or not timestamp:
             raise WebhookError(401, "missing_signature", f"The {SIGNATURE_HEADER} and {TIMESTAMP_HEADER} headers are required.")
-        if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > MAX_AGE_S:
+        # ASCII digits only: "²" is a digit to isdigit() but not to int(), and so is a 5,000-digit number
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) \
+                or abs(self.clock() - int(timestamp)) > MAX_AGE_S:
             raise WebhookError(403, "stale_request", "The request timestamp is more than five minutes away from now.")
         expected = slack_signature(self.settings.signing_secret, timestamp, body)
         if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):

@@ -37,7 +37,8 @@ TEXT_LIMIT = 4096
 
 
 def _int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    # Telegram's ids fit in 64 bits; a longer number would not fit the columns that keep them
+    if isinstance(value, bool) or not isinstance(value, int) or not -2**63 <= value < 2**63:
         raise WebhookError(400, "invalid_update", f"Telegram update: {what} must be an integer.")
     return value
 
@@ -81,7 +82,7 @@ class Telegram:
         """The update as an ``Inbound``; None for updates the hub does not handle (edits, member changes)."""
         try:
             update = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested thousands deep
             raise WebhookError(400, "invalid_json", "The Telegram update is not valid JSON.") from None
         if not isinstance(update, dict):
             raise WebhookError(400, "invalid_update", "A Telegram update must be a JSON object.")

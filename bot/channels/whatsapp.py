@@ -91,7 +91,7 @@ class WhatsApp:
             raise WebhookError(400, "invalid_message", "Twilio message: 'From' is not a whatsapp:+<number> address.")
         media = fields.get("NumMedia", "0")
         text: str | None = fields.get("Body", "")
-        if not text.strip() and media.isdigit() and int(media) > 0:
+        if not text.strip() and media.isascii() and media.isdigit() and media.strip("0"):  # a count above 0
             text = None  # a photo, voice note, location...: nothing to read
         elif not text.strip() and fields.get("Latitude"):
             text = None

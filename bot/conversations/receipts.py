@@ -43,13 +43,15 @@ class Receipts:
 
     async def read_by_hub(self, conversation_id: str, *, by: str, name: str | None = None,
                           up_to: int | None = None) -> None:
-        """The bot or an agent has read the customer's messages up to ``up_to`` (default: all of them)."""
-        if up_to is None:
-            up_to = await self._db(self.store.last_message_id, conversation_id, sender=CUSTOMER)
-            if up_to is None:
-                return
+        """The bot or an agent has read the customer's messages up to ``up_to`` (default: all of them).
+        A mark past the last customer message stops there: a mark never goes back, so one too far would
+        hide the receipts of every message still to come."""
+        last = await self._db(self.store.last_message_id, conversation_id, sender=CUSTOMER)
+        if last is None:
+            return
+        up_to = last if up_to is None else min(int(up_to), last)
         extra = {"by": by, **({"name": name} if name else {})}
-        mark = await self._db(self.store.advance_mark, conversation_id, READ_BY_HUB, int(up_to), **extra)
+        mark = await self._db(self.store.advance_mark, conversation_id, READ_BY_HUB, up_to, **extra)
         if mark is not None:
             await self.customers.push(conversation_id, receipt_frame(mark))
 

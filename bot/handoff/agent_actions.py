@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from bot.conversations import messages
+from bot.db import is_row_id
 from bot.redaction import Redactor
 from bot.conversations.agent_connections import AgentConnections
 from bot.conversations.connections import Connections
@@ -145,8 +146,8 @@ class AgentActions:
 
     async def agent_read(self, agent: Any, handoff_id: Any, up_to: Any = None) -> None:
         """The agent who has the conversation has seen the customer's messages (up to ``up_to``)."""
-        if not isinstance(handoff_id, int) or (up_to is not None and (isinstance(up_to, bool)
-                                                                      or not isinstance(up_to, int))):
+        if not is_row_id(handoff_id) or (up_to is not None and (isinstance(up_to, bool)
+                                                                 or not isinstance(up_to, int))):
             return
         handoff = await in_thread(self.handoffs.get, handoff_id)
         if handoff is None or handoff.status != ACTIVE or handoff.agent_id != agent.id or self.receipts is None:
@@ -154,7 +155,7 @@ class AgentActions:
         await self.receipts.read_by_hub(handoff.conversation_id, by="agent", name=agent.name, up_to=up_to)
 
     async def agent_typing(self, agent: Any, handoff_id: Any, on: bool) -> None:
-        handoff = await in_thread(self.handoffs.get, handoff_id) if isinstance(handoff_id, int) else None
+        handoff = await in_thread(self.handoffs.get, handoff_id) if is_row_id(handoff_id) else None
         if handoff is None or handoff.status != ACTIVE or handoff.agent_id != agent.id:
             return
         await self.customers.push(handoff.conversation_id, {"type": "typing", "on": bool(on), "who": "agent",
@@ -182,7 +183,7 @@ class AgentActions:
             await self._say(handoff.conversation_id, [system(texts.transferred(skill, None), "agent_left",
                                                              agent=agent_card(agent))], handoff)
         else:
-            target = await in_thread(self.directory.get, agent_id) if isinstance(agent_id, int) else None
+            target = await in_thread(self.directory.get, agent_id) if is_row_id(agent_id) else None
             if target is None or not target.active:
                 raise HandoffError(422, "unknown_agent", "No active agent with this id.")
             if target.id not in self.agents.online_ids():

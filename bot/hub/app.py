@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, widget_dir: Path | None = None,
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        responses=errors.RESPONSES,
     )
     errors.install(app)
     app.add_middleware(SecurityHeaders)  # nosniff everywhere; CSP and no framing on the staff pages

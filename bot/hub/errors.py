@@ -6,6 +6,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +20,23 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.headers = headers  # e.g. Retry-After on a 429
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# What the OpenAPI schema promises for every failure (the app's `responses`): this shape, not FastAPI's
+# default {"detail": [...]} that the handlers below never send.
+RESPONSES: dict[int | str, dict] = {
+    "4XX": {"model": ErrorBody, "description": "The request was refused; `error.code` says why."},
+    "5XX": {"model": ErrorBody, "description": "The hub or its database failed; try again later."},
+}
 
 
 def error_body(code: str, message: str) -> dict:

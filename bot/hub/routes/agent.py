@@ -19,6 +19,7 @@ from bot.hub.health_view import for_agent, handoff_for_agent, queue_for_agent
 from bot.hub.limits.http import too_many
 from bot.conversations.messages import to_wire
 from bot.hub.routes.conversations import read_json_body
+from bot.hub.routes.ids import RowId
 from bot.hub.services import Hub, get_hub
 from bot.privacy.audit import CONTEXT
 
@@ -127,7 +128,7 @@ async def queue(agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hu
 
 
 @router.get("/handoffs/{handoff_id}")
-async def handoff_detail(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
+async def handoff_detail(handoff_id: RowId, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
     detail = {"handoff": await hub.handoffs.queue.describe(handoff),
               "context": await hub.handoffs.context.context(handoff)}
@@ -143,13 +144,13 @@ async def audit(hub: Hub, agent: Agent, action: str, conversation_id: str, detai
 
 
 @router.post("/handoffs/{handoff_id}/accept")
-async def accept(handoff_id: int, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
+async def accept(handoff_id: RowId, agent: Agent = Depends(current_agent), hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.accept(agent, handoff_id))
     return {"handoff": await handoff_for_agent(hub, agent, await hub.handoffs.queue.describe(handoff))}
 
 
 @router.post("/handoffs/{handoff_id}/messages")
-async def send_message(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
+async def send_message(handoff_id: RowId, request: Request, agent: Agent = Depends(current_agent),
                        hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
     message = await _act(hub.handoffs.agents.send(agent, handoff_id, data.get("text"), data.get("client_message_id")))
@@ -157,7 +158,7 @@ async def send_message(handoff_id: int, request: Request, agent: Agent = Depends
 
 
 @router.post("/handoffs/{handoff_id}/transfer")
-async def transfer(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
+async def transfer(handoff_id: RowId, request: Request, agent: Agent = Depends(current_agent),
                    hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
     handoff = await _act(hub.handoffs.agents.transfer(agent, handoff_id, skill=data.get("skill"),
@@ -166,7 +167,7 @@ async def transfer(handoff_id: int, request: Request, agent: Agent = Depends(cur
 
 
 @router.post("/handoffs/{handoff_id}/handback")
-async def hand_back(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
+async def hand_back(handoff_id: RowId, request: Request, agent: Agent = Depends(current_agent),
                     hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request) if request.headers.get("content-length", "0") != "0" else {}
     handoff, said = await _act(hub.handoffs.agents.hand_back(agent, handoff_id, data.get("note")))
@@ -176,7 +177,7 @@ async def hand_back(handoff_id: int, request: Request, agent: Agent = Depends(cu
 
 
 @router.post("/handoffs/{handoff_id}/close")
-async def close(handoff_id: int, request: Request, agent: Agent = Depends(current_agent),
+async def close(handoff_id: RowId, request: Request, agent: Agent = Depends(current_agent),
                 hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
     handoff = await _act(hub.handoffs.agents.close(agent, handoff_id, data.get("disposition"), data.get("note")))
@@ -184,7 +185,7 @@ async def close(handoff_id: int, request: Request, agent: Agent = Depends(curren
 
 
 @router.get("/handoffs/{handoff_id}/suggestions")
-async def suggestions(handoff_id: int, q: str | None = Query(None, max_length=2000), agent: Agent = Depends(current_agent),
+async def suggestions(handoff_id: RowId, q: str | None = Query(None, max_length=2000), agent: Agent = Depends(current_agent),
                       hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     handoff = await _act(hub.handoffs.agents.get_for(agent, handoff_id))
     return await for_agent(hub, agent, handoff.conversation_id, await hub.handoffs.context.suggestions(handoff, q))

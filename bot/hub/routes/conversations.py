@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from bot.db import ROW_ID_MAX
 from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
 from bot.conversations.accept import Inbound, InvalidInput
@@ -52,6 +53,9 @@ async def read_json_body(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
     except json_limits.TooDeep:
         raise ApiError(400, "invalid_json", f"The request body is nested more than {json_limits.MAX_DEPTH} levels "
                        "deep.") from None
+    except json_limits.NumberTooLong:
+        raise ApiError(400, "invalid_json", f"The request body has a number of more than {json_limits.MAX_INT_DIGITS:,} "
+                       "digits.") from None
     except json.JSONDecodeError as exc:
         raise ApiError(
             400, "invalid_json", f"The request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
@@ -128,7 +132,7 @@ async def _nowhere(_conversation_id: str, _frame: dict[str, Any]) -> None:
 async def get_messages(
     conversation_id: str,
     request: Request,
-    after: int | None = Query(None, ge=0, description="Only messages with an id greater than this."),
+    after: int | None = Query(None, ge=0, le=ROW_ID_MAX, description="Only messages with an id greater than this."),
     limit: int = Query(200, ge=1, le=500),
     hub: Hub = Depends(get_hub),
 ) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from bot.agents.directory import Agent
 from bot.hub.errors import ApiError
 from bot.conversations.messages import to_wire
 from bot.hub.routes.agent import COOKIE, _body, audit, check_staff_write, session_agent
+from bot.hub.routes.ids import RowId
 from bot.hub.services import Hub, get_hub
 from bot.privacy.audit import TRANSCRIPT
 from bot.kpis.metrics import BY, MAX_RANGE_DAYS, day_bounds, to_csv
@@ -86,7 +87,7 @@ async def kpis(request: Request, _: Agent = Depends(current_supervisor), hub: Hu
     return await _report(request, hub)
 
 
-@router.get("/kpis.csv")
+@router.get("/kpis.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 async def kpis_csv(request: Request, _: Agent = Depends(current_supervisor), hub: Hub = Depends(get_hub)) -> Response:
     report = await _report(request, hub)
     filename = f"kpis-{report['from']}-{report['to']}-{report['by']}.csv"
@@ -117,7 +118,7 @@ async def qa(request: Request, _: Agent = Depends(current_supervisor), hub: Hub 
 
 
 @router.get("/qa/{scorecard_id}")
-async def qa_detail(scorecard_id: int, supervisor: Agent = Depends(current_supervisor),
+async def qa_detail(scorecard_id: RowId, supervisor: Agent = Depends(current_supervisor),
                     hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     card = await anyio.to_thread.run_sync(hub.scorecards.get, scorecard_id)
     if card is None:
@@ -129,7 +130,7 @@ async def qa_detail(scorecard_id: int, supervisor: Agent = Depends(current_super
 
 
 @router.post("/qa/{scorecard_id}/review")
-async def qa_review(scorecard_id: int, request: Request, supervisor: Agent = Depends(current_supervisor),
+async def qa_review(scorecard_id: RowId, request: Request, supervisor: Agent = Depends(current_supervisor),
                     hub: Hub = Depends(get_hub)) -> dict[str, Any]:
     data = await _body(request)
     try:
