@@ -21,11 +21,20 @@ log = logging.getLogger(__name__)
 EVENTS = "events"  # rasa.core.tracker_store.SQLTrackerStore.SQLEvent.__tablename__
 
 
+def our_driver(url: str) -> str:
+    """Rasa's URL with this environment's PostgreSQL driver: Rasa's `postgresql://` means psycopg2 (in
+    Rasa's own environment); the hub's environment has psycopg 3."""
+    for scheme in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
+
+
 class RasaTrackers:
     """The tracker store Rasa writes; every method is a no-op when Rasa has not created its table yet."""
 
     def __init__(self, url_or_engine: "str | Engine") -> None:
-        self.engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        self.engine = make_engine(our_driver(url_or_engine)) if isinstance(url_or_engine, str) else url_or_engine
         self._table: Table | None = None
 
     @property

@@ -77,11 +77,13 @@ def project_kb_index(settings: Settings) -> Path:
 
 @contextmanager
 def running_stack(folder: Path, kb_index: Path, timeout_s: float = 300,
-                  business_hours: list[dict] | None = ALWAYS_OPEN) -> Iterator[Stack]:
+                  business_hours: list[dict] | None = ALWAYS_OPEN,
+                 databases: dict[str, str] | None = None) -> Iterator[Stack]:
     """Start the three services on free ports with fresh databases in ``folder``; stop them on exit.
 
     ``business_hours``: the care team's hours (default around the clock, so a handoff does not depend
-    on the time a test runs); None keeps the client file's own."""
+    on the time a test runs); None keeps the client file's own. ``databases``: other URLs for
+    CAREBOT_HUB_DB_URL, CAREBOT_CRM_URL and CAREBOT_RASA_TRACKER_URL (PostgreSQL) than SQLite files."""
     if not MODEL.exists():
         raise StackError(f"no trained model at {MODEL}: run `make train`")
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,6 +97,7 @@ def running_stack(folder: Path, kb_index: Path, timeout_s: float = 300,
         "CAREBOT_KB_INDEX": str(kb_index),
         "CAREBOT_CLIENT_FILE": str(PROJECT_ROOT / "client.yml" if business_hours is None
                                    else client_file(folder / "client", business_hours)),
+        **(databases or {}),
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)

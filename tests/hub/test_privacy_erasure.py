@@ -80,7 +80,7 @@ def everything(url: str) -> str:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return "\n".join(str(row) for table in inspect(engine).get_table_names()
+            return "\n".join(str(tuple(row)) for table in inspect(engine).get_table_names()
                              for row in conn.execute(text(f'SELECT * FROM "{table}"')))
     finally:
         engine.dispose()
