@@ -9,11 +9,12 @@ print the audit log (docs/privacy.md, "Export and erasure").
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 ACTOR = "cli"
 
@@ -51,6 +52,24 @@ def _day(value: str) -> datetime:
         return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {value!r}") from None
+
+
+def _plain_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A database that cannot be reached, an older schema or a key that opens nothing: one line saying
+    so and exit code 1, no traceback (nothing was changed: every store is written in one transaction)."""
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from bot.db import SchemaNotCurrent
+
+        try:
+            return handler(args)
+        except (SQLAlchemyError, SchemaNotCurrent, ValueError) as exc:
+            print(f"carebot privacy {args.privacy_command}: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
+                  file=sys.stderr)
+            return 1
+    return run
 
 
 @contextmanager
@@ -100,6 +119,7 @@ def _counts(removed: dict[str, Any]) -> str:
     return "\n".join(lines) or "  nothing was stored"
 
 
+@_plain_errors
 def export_command(args: argparse.Namespace) -> int:
     with _service(args) as service:
         request = _request(service, args)
@@ -112,6 +132,7 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+@_plain_errors
 def erase_command(args: argparse.Namespace) -> int:
     with _service(args) as service:
         request = _request(service, args)
@@ -123,6 +144,7 @@ def erase_command(args: argparse.Namespace) -> int:
     return 0
 
 
+@_plain_errors
 def purge_command(args: argparse.Namespace) -> int:
     with _service(args) as service:
         data = service.purge(datetime.now(timezone.utc), actor=ACTOR, dry_run=args.dry_run)
@@ -135,6 +157,7 @@ def purge_command(args: argparse.Namespace) -> int:
     return 0
 
 
+@_plain_errors
 def audit_command(args: argparse.Namespace) -> int:
     with _service(args) as service:
         entries = service.audit.entries(conversation_id=args.conversation, since=args.since, limit=args.limit)
@@ -145,6 +168,7 @@ def audit_command(args: argparse.Namespace) -> int:
     return 0
 
 
+@_plain_errors
 def reseal_command(args: argparse.Namespace) -> int:
     from bot.db import prepare
     from bot.privacy.reseal import reseal

@@ -175,6 +175,11 @@ def test_unknown_subjects_are_refused_clearly(hub_client, capsys):
     assert "no conversation with id 'no-such-conversation'" in errors[0]
     code, out = run("privacy", "export", "--email", "not an address", settings=hub.settings, capsys=capsys, err=errors)
     assert code == 2 and "not an e-mail address" in errors[1]
+    from dataclasses import replace
+
+    down = replace(hub.settings, hub_db_url="postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
+    code, out = run("privacy", "erase", "--email", EMAIL, "--json", settings=down, capsys=capsys, err=errors)
+    assert code == 1 and out == {"text": ""} and "OperationalError" in errors[2] and "Traceback" not in errors[2]
 
 
 def test_supervisors_export_and_erase_through_the_api_and_agents_cannot(hub_client):
