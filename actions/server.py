@@ -22,7 +22,7 @@ from rasa_sdk.endpoint import create_app as sdk_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 
-from bot.settings import Settings
+from actions import common
 
 OPEN_PATHS = frozenset({"/health"})
 
@@ -59,7 +59,7 @@ def create_app(token: str, package: str = "actions") -> Sanic:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    settings = Settings.from_env()
+    settings = common.settings()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default=settings.actions_host, help="interface to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=5055)
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                                  args.logging_config_file)
     utils.update_sanic_log_level()
     try:
-        app = create_app(Settings.from_env().actions_token)
+        app = create_app(common.settings().actions_token)
     except MissingToken as exc:
         print(f"actions.server: {exc}", file=sys.stderr)
         return 2

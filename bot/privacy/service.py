@@ -48,7 +48,7 @@ class PrivacyService:
     # -- who ----------------------------------------------------------------------------------------------
     def for_conversation(self, conversation_id: str) -> Request:
         known = self.store.conversation_exists(conversation_id) or bool(
-            self.trackers and self.trackers.export([conversation_id]))
+            self.trackers and self.trackers.has(conversation_id))  # a hub purged or lost, Rasa's events kept
         if not known:
             raise UnknownSubject(f"no conversation with id {conversation_id!r}")
         return Request(Subject(frozenset([conversation_id])), "conversation", conversation_id)

@@ -53,6 +53,14 @@ class RasaTrackers:
         ids = sorted(set(sender_ids))
         return or_(*[table.c.sender_id.in_(ids[i:i + CHUNK]) for i in range(0, len(ids), CHUNK)]) if ids else None
 
+    def has(self, sender_id: str) -> bool:
+        """Whether Rasa keeps events of this conversation."""
+        table = self._events()
+        if table is None:
+            return False
+        with self.engine.connect() as conn:
+            return conn.execute(select(table.c.id).where(table.c.sender_id == sender_id).limit(1)).first() is not None
+
     def senders_mentioning(self, needle: str) -> set[str]:
         """Conversations whose events contain this text (an e-mail address the customer gave)."""
         table = self._events()
