@@ -11,7 +11,12 @@ import uvicorn
 from bot.channels.settings import ChannelSettings
 from bot.hub.app import create_app
 from bot.runner.stack import client_file  # noqa: F401 (the tests import it from here)
+from bot.hub.limits.rules import DEFAULT_RULES
 from bot.settings import Settings
+
+# Every abuse limit off (Settings.limits): for the fuzzers, which send far more frames than a person and
+# test what the hub answers; tests/hub/test_hub_limits.py tests the limits.
+NO_LIMITS = (*(f"{rule.name}=off" for rule in DEFAULT_RULES), "sockets_per_ip=off")
 from tests.ports import free_port
 
 

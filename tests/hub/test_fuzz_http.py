@@ -30,7 +30,7 @@ from bot.hub.app import create_app
 from bot.hub.routes.agent import COOKIE
 from bot.settings import Settings
 from hub_stubs import RasaStub
-from live_hub import as_conversation_owner, client_file
+from live_hub import NO_LIMITS, as_conversation_owner, client_file
 
 PASSWORD = "correct horse battery"
 
@@ -68,6 +68,7 @@ def fuzz_hub(tmp_path_factory) -> Iterator[FuzzHub]:
     folder = tmp_path_factory.mktemp("fuzz-http")
     rasa = RasaStub().start()
     settings_ = Settings(client_file=client_file(folder), hub_db_url=f"sqlite:///{folder / 'hub.db'}",
+                         limits=NO_LIMITS,
                          rasa_url=rasa.url, actions_url=rasa.url, rasa_timeout_s=3.0, max_message_chars=4000)
     directory = AgentDirectory(settings_.hub_db_url)
     directory.create_schema()

@@ -26,7 +26,7 @@ from bot.hub.app import create_app
 from bot.hub.routes.ws import MAX_FRAME_CHARS
 from bot.settings import Settings
 from hub_stubs import RasaStub
-from live_hub import client_file
+from live_hub import NO_LIMITS, client_file
 
 # widget/PROTOCOL.md, "error"
 ERROR_CODES = {"invalid_json", "invalid_frame", "missing_type", "unknown_type", "frame_too_large",
@@ -45,6 +45,7 @@ def socket_hub(tmp_path_factory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("fuzz-ws")
     rasa = RasaStub().start()
     settings_ = Settings(client_file=client_file(folder), hub_db_url=f"sqlite:///{folder / 'hub.db'}",
+                         limits=NO_LIMITS,
                          rasa_url=rasa.url, actions_url=rasa.url, rasa_timeout_s=3.0, max_message_chars=4000)
     with TestClient(create_app(settings_)) as client:
         yield client
