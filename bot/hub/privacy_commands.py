@@ -61,11 +61,12 @@ def _plain_errors(handler: Callable[[argparse.Namespace], int]) -> Callable[[arg
     def run(args: argparse.Namespace) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from bot.crm.interface import CrmError
         from bot.db import SchemaNotCurrent
 
         try:
             return handler(args)
-        except (SQLAlchemyError, SchemaNotCurrent, ValueError) as exc:
+        except (SQLAlchemyError, SchemaNotCurrent, CrmError, ValueError) as exc:
             print(f"carebot privacy {args.privacy_command}: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
                   file=sys.stderr)
             return 1

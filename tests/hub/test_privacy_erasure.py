@@ -13,6 +13,7 @@ from test_hub_websocket import hello, next_frame, receive_until_typing_off
 from bot.agents.directory import AgentDirectory
 from bot.channels.store import ChannelStore
 from bot.cli import main as carebot
+from bot.crm.sql import SqlCrm
 from bot.kb.answers import AnswerLog
 
 PASSWORD = "correct horse battery"
@@ -30,7 +31,11 @@ def hub_client(make_client, settings, hub_db_url, tmp_path):
     directory.add("morgan", "Morgan Lee", PASSWORD, role="supervisor")
     directory.close()
     tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}" if hub_db_url.startswith("sqlite") else hub_db_url
-    return make_client(settings, hub_db_url=hub_db_url, rasa_tracker_url=tracker_url)
+    crm_url = f"sqlite:///{tmp_path / 'crm.db'}"  # the test's own CRM, empty: nobody has these addresses
+    crm = SqlCrm(crm_url)
+    crm.create_schema()
+    crm.close()
+    return make_client(settings, hub_db_url=hub_db_url, rasa_tracker_url=tracker_url, crm_url=crm_url)
 
 
 def rasa_tracker(url: str, sender: str, *texts: str) -> None:
@@ -166,7 +171,7 @@ def test_an_email_request_finds_every_conversation_of_the_address(hub_client, ca
     assert hub.store.conversation_exists(other)
 
 
-def test_unknown_subjects_are_refused_clearly(hub_client, capsys):
+def test_unknown_subjects_are_refused_clearly(hub_client, capsys, tmp_path):
     hub = hub_client.app.state.hub
     errors: list[str] = []
     code, out = run("privacy", "erase", "--conversation", "no-such-conversation", "--json", settings=hub.settings,
@@ -180,6 +185,9 @@ def test_unknown_subjects_are_refused_clearly(hub_client, capsys):
     down = replace(hub.settings, hub_db_url="postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
     code, out = run("privacy", "erase", "--email", EMAIL, "--json", settings=down, capsys=capsys, err=errors)
     assert code == 1 and out == {"text": ""} and "OperationalError" in errors[2] and "Traceback" not in errors[2]
+    no_crm = replace(hub.settings, crm_url=f"sqlite:///{tmp_path / 'no-tables.db'}")  # a request by e-mail needs it
+    code, out = run("privacy", "erase", "--email", EMAIL, "--json", settings=no_crm, capsys=capsys, err=errors)
+    assert code == 1 and "CrmUnavailable" in errors[3]
 
 
 def test_supervisors_export_and_erase_through_the_api_and_agents_cannot(hub_client):

@@ -13,6 +13,7 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 
 from bot.agents.directory import Agent
+from bot.crm.interface import CrmError
 from bot.hub.errors import ApiError
 from bot.hub.routes.agent import _body
 from bot.hub.routes.supervisor import _limit, current_supervisor
@@ -36,6 +37,8 @@ async def _request(hub: Hub, conversation: Any, email: Any) -> Any:
         return await anyio.to_thread.run_sync(hub.privacy.for_email, email[:254])
     except UnknownSubject as exc:
         raise ApiError(404, "unknown_subject", str(exc)[:200]) from None
+    except CrmError:  # a request by e-mail must know the CRM's customer: nothing is done without it
+        raise ApiError(503, "crm_unavailable", "The CRM cannot be reached; nothing was exported or erased.") from None
 
 
 @router.get("/export")
